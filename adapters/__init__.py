@@ -1,0 +1,1 @@
+"""Framework adapters of problemdetails: ``flask``, ``django`` and ``wsgi``, one module each."""

@@ -1,0 +1,71 @@
+"""RFC 9457 (formerly RFC 7807) Problem Details for HTTP APIs.
+
+Declare problem types as attrs classes, raise them anywhere, and let an
+adapter (``problemdetails.adapters.flask``, ``.django``, ``.wsgi``) answer with
+a correct, safe ``application/problem+json`` response. On the consuming side,
+`parse_problem` turns a problem document back into a typed exception.
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+from ._builtin_types import (
+    FieldError,
+    InternalError,
+    RetryAfterProblem,
+    ValidationProblem,
+    json_pointer,
+)
+from ._config import Config, ProblemFactory, ReportHook
+from ._errors import (
+    ConfigurationError,
+    DuplicateProblemTypeError,
+    InvalidProblemError,
+    ProblemDefinitionError,
+    ProblemDetailsError,
+    ProblemParseError,
+)
+from ._flow_id import new_flow_id
+from ._parse import parse_problem
+from ._pipeline import HeaderLookup, ProblemHandler, RequestInfo, default_handler
+from ._problem import ABOUT_BLANK, Problem
+from ._registry import ProblemRegistry, registry
+from ._render import JSON_MEDIA_TYPE, XML_MEDIA_TYPE
+from ._report import ErrorReport
+from ._response import ProblemResponse
+
+try:
+    __version__ = version("problemdetails")
+except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
+    __version__ = "0+unknown"
+
+__all__ = [
+    "ABOUT_BLANK",
+    "JSON_MEDIA_TYPE",
+    "XML_MEDIA_TYPE",
+    "Config",
+    "ConfigurationError",
+    "DuplicateProblemTypeError",
+    "ErrorReport",
+    "FieldError",
+    "HeaderLookup",
+    "InternalError",
+    "InvalidProblemError",
+    "Problem",
+    "ProblemDefinitionError",
+    "ProblemDetailsError",
+    "ProblemFactory",
+    "ProblemHandler",
+    "ProblemParseError",
+    "ProblemRegistry",
+    "ProblemResponse",
+    "ReportHook",
+    "RequestInfo",
+    "RetryAfterProblem",
+    "ValidationProblem",
+    "__version__",
+    "default_handler",
+    "json_pointer",
+    "new_flow_id",
+    "parse_problem",
+    "registry",
+]

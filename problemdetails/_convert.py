@@ -1,0 +1,113 @@
+"""The one cattrs converter, configured for problem documents.
+
+Structuring is strict: RFC 9457 section 3.1 says a member whose JSON type is
+wrong MUST be ignored, so ``"30"`` never becomes the int 30 here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+from functools import cache
+from typing import Any
+
+import attrs
+import cattrs
+from cattrs.gen import make_dict_unstructure_fn
+
+from ._problem import RESERVED_NAMES, Problem
+
+converter = cattrs.Converter()
+
+UnstructureHook = Callable[[Any], Any]
+StructureHook = Callable[[Any, Any], Any]
+
+
+def _strict(kind: type) -> StructureHook:
+    def structure(value: Any, _: Any) -> Any:
+        if type(value) is not kind:
+            raise TypeError(f"expected a JSON {kind.__name__}, got {type(value).__name__}")
+        return value
+
+    return structure
+
+
+def _structure_float(value: Any, _: Any) -> float:
+    if type(value) not in (int, float):
+        raise TypeError(f"expected a JSON number, got {type(value).__name__}")
+    return float(value)
+
+
+def _structure_datetime(value: Any, _: Any) -> datetime:
+    if not isinstance(value, str):
+        raise TypeError(f"expected a date string, got {type(value).__name__}")
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return parsedate_to_datetime(value)
+
+
+def _structure_seconds_or_date(value: Any, _: Any) -> int | datetime | None:
+    if value is None or type(value) is int:
+        return value
+    return _structure_datetime(value, datetime)
+
+
+converter.register_structure_hook(str, _strict(str))
+converter.register_structure_hook(int, _strict(int))
+converter.register_structure_hook(bool, _strict(bool))
+converter.register_structure_hook(float, _structure_float)
+converter.register_structure_hook(datetime, _structure_datetime)
+converter.register_unstructure_hook(datetime, datetime.isoformat)
+converter.register_structure_hook_func(
+    lambda kind: kind in (int | datetime, int | datetime | None), _structure_seconds_or_date
+)
+
+
+def _is_plain_attrs(kind: Any) -> bool:
+    return attrs.has(kind) and not (isinstance(kind, type) and issubclass(kind, Problem))
+
+
+def _unstructure_factory(kind: type) -> UnstructureHook:
+    generated = make_dict_unstructure_fn(kind, converter)
+
+    # Nested objects follow the document's rule: a None member is left out.
+    def unstructure(value: Any) -> dict[str, Any]:
+        return {key: item for key, item in generated(value).items() if item is not None}
+
+    return unstructure
+
+
+converter.register_unstructure_hook_factory(_is_plain_attrs, _unstructure_factory)
+
+
+def _identity_hook(kind: Any) -> UnstructureHook | None:
+    hook = converter.get_unstructure_hook(kind)
+    # Strings, numbers and lists of them need no work at all: skip the call.
+    return None if getattr(hook, "__name__", "") == "identity" else hook
+
+
+@cache
+def unstructure_plan(cls: type[Problem]) -> tuple[tuple[str, UnstructureHook | None], ...]:
+    """Return ``(name, hook)`` for each declared extension member of *cls*.
+
+    ``hook`` is None where the value is JSON-ready as it is.
+    """
+    attrs.resolve_types(cls)
+    return tuple(
+        (field.name, _identity_hook(field.type))
+        for field in attrs.fields(cls)
+        if field.name not in RESERVED_NAMES
+    )
+
+
+@cache
+def structure_plan(cls: type[Problem]) -> tuple[tuple[str, StructureHook, Any], ...]:
+    """Return ``(name, hook, type)`` for each declared extension member of *cls*."""
+    attrs.resolve_types(cls)
+    return tuple(
+        (field.name, converter.get_structure_hook(field.type), field.type)
+        for field in attrs.fields(cls)
+        if field.name not in RESERVED_NAMES
+    )

@@ -1,0 +1,51 @@
+"""Map: any exception to a problem."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from ._config import ProblemFactory
+from ._problem import Problem
+
+_MAX_CACHED = 512
+
+
+class ExceptionMapper:
+    """Turns exceptions into problems through layered mapping tables.
+
+    A problem maps to itself. Otherwise the exception's MRO is walked from the
+    most specific class; at each class the tables are asked in order (the
+    user's before an adapter's defaults) and the first factory that returns a
+    problem wins. Unmapped exceptions give None: the caller decides (the
+    pipeline answers with the generic 500).
+    """
+
+    def __init__(self, tables: Sequence[Mapping[type[BaseException], ProblemFactory]]) -> None:
+        self._tables = tuple(tables)
+        self._chains: dict[type[BaseException], tuple[ProblemFactory, ...]] = {}
+
+    def _chain(self, kind: type[BaseException]) -> tuple[ProblemFactory, ...]:
+        chain = self._chains.get(kind)
+        if chain is None:
+            chain = tuple(
+                table[base] for base in kind.__mro__ for table in self._tables if base in table
+            )
+            # Exception classes made at run time must not grow the cache forever.
+            if len(self._chains) >= _MAX_CACHED:
+                self._chains.clear()
+            self._chains[kind] = chain
+        return chain
+
+    def to_problem(self, exception: BaseException) -> Problem | None:
+        """Return the problem *exception* maps to, or None when nothing maps it.
+
+        Raises:
+            Exception: whatever a factory raises; the pipeline guards the call.
+        """
+        if isinstance(exception, Problem):
+            return exception
+        for factory in self._chain(type(exception)):
+            problem = factory(exception)
+            if problem is not None:
+                return problem
+        return None

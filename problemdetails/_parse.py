@@ -1,0 +1,157 @@
+"""Parse: a problem document back into a problem, as RFC 9457 asks consumers to."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from ._convert import structure_plan
+from ._errors import ProblemParseError
+from ._problem import ABOUT_BLANK, Problem, lenient_construction
+from ._registry import ProblemRegistry, registry as default_registry
+
+DEFAULT_MAX_BYTES = 1024 * 1024
+DEFAULT_MAX_DEPTH = 32
+
+_TEXT_MEMBERS = ("title", "detail", "instance")
+
+
+def _too_deep(value: object, max_depth: int) -> bool:
+    stack: list[tuple[object, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > max_depth:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return False
+
+
+def load_document(
+    document: bytes | str | Mapping[str, Any],
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_depth: int = DEFAULT_MAX_DEPTH,
+) -> dict[str, Any]:
+    """Decode *document* into a JSON object, within the size and depth limits.
+
+    Raises:
+        ProblemParseError: too large, not JSON, too deep, or not an object.
+    """
+    if isinstance(document, Mapping):
+        members: object = dict(document)
+    else:
+        if len(document) > max_bytes:
+            raise ProblemParseError(
+                f"problem document of {len(document)} bytes exceeds the limit of {max_bytes}; "
+                "raise max_bytes if such documents are expected",
+                reason="size",
+            )
+        try:
+            members = json.loads(document)
+        except RecursionError:
+            raise ProblemParseError(
+                f"problem document nests deeper than {max_depth} levels", reason="depth"
+            ) from None
+        except (ValueError, TypeError) as error:
+            raise ProblemParseError(
+                f"problem document is not valid JSON: {error}", reason="json"
+            ) from None
+    if not isinstance(members, dict):
+        raise ProblemParseError(
+            f"a problem document is a JSON object, got {type(members).__name__}",
+            reason="not-object",
+        )
+    if _too_deep(members, max_depth):
+        raise ProblemParseError(
+            f"problem document nests deeper than {max_depth} levels", reason="depth"
+        )
+    return members
+
+
+def _status(value: object) -> int | None:
+    return value if type(value) is int and 400 <= value <= 599 else None  # noqa: PLR2004
+
+
+def parse_problem(
+    document: bytes | str | Mapping[str, Any],
+    *,
+    status: int | None = None,
+    registry: ProblemRegistry | None = None,
+    base_uri: str | None = None,
+    flow_id_member: str = "flow_id",
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_depth: int = DEFAULT_MAX_DEPTH,
+) -> Problem:
+    """Turn a problem document into an instance of its registered class.
+
+    The class is looked up by ``type`` (relative URIs resolved against
+    *base_uri*); unknown types give a plain `Problem`. Members of the wrong
+    JSON type are ignored (RFC 9457 section 3.1); members the class does not
+    declare are kept in ``extensions``. If the document lacks a member the
+    class requires, a plain `Problem` keeps everything instead.
+
+    Args:
+        document: JSON bytes or text, or an already decoded object.
+        status: the HTTP status of the response, which wins over the
+            advisory ``status`` member.
+        registry: where to look classes up; the default registry if omitted.
+        base_uri: base for relative type URIs (for a client: the request URL).
+        flow_id_member: the member that carries the correlation id.
+        max_bytes: largest document accepted.
+        max_depth: deepest nesting of objects and arrays accepted.
+
+    Raises:
+        ProblemParseError: the document is not JSON, not an object, too large
+            or too deep.
+    """
+    members = load_document(document, max_bytes=max_bytes, max_depth=max_depth)
+    type_uri = members.pop("type", None)
+    if not isinstance(type_uri, str):
+        type_uri = ABOUT_BLANK
+    lookup = registry if registry is not None else default_registry
+    cls = lookup.get(type_uri, base_uri=base_uri) if type_uri != ABOUT_BLANK else None
+
+    standard: dict[str, Any] = {}
+    body_status = _status(members.pop("status", None))
+    chosen_status = _status(status) or body_status
+    if chosen_status is not None:
+        standard["status"] = chosen_status
+    for name in _TEXT_MEMBERS:
+        value = members.pop(name, None)
+        if isinstance(value, str):
+            standard[name] = value
+    flow_id = members.get(flow_id_member)
+    if isinstance(flow_id, str):
+        standard["flow_id"] = flow_id
+        del members[flow_id_member]
+
+    with lenient_construction():
+        if cls is not None:
+            problem = _structure(cls, members, standard)
+            if problem is not None:
+                return problem
+        return Problem(type=type_uri, extensions=members, **standard)
+
+
+def _structure(cls: type[Problem], members: dict[str, Any], standard: dict[str, Any]) -> Problem | None:
+    declared: dict[str, Any] = {}
+    for name, hook, kind in structure_plan(cls):
+        if name in members:
+            try:
+                declared[name] = hook(members[name], kind)
+            except Exception:  # noqa: BLE001, S112 - a wrong-typed member is ignored
+                continue
+    # A declared member of the wrong type is ignored, not kept as an extension.
+    fields = cls.__problem_fields__
+    extensions = {name: value for name, value in members.items() if name not in fields}
+    try:
+        return cls(extensions=extensions, **standard, **declared)
+    except Exception:  # noqa: BLE001 - a required member is missing or invalid
+        return None

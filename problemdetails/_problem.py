@@ -1,0 +1,381 @@
+"""Declare: the ``Problem`` base class and how problem types are declared."""
+
+from __future__ import annotations
+
+import builtins
+import contextlib
+import re
+import sys
+import warnings
+from collections.abc import Iterable, Iterator, Mapping
+from contextvars import ContextVar
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+import attrs
+
+from ._errors import InvalidProblemError, ProblemDefinitionError
+from ._uri import is_uri_reference
+
+if sys.version_info >= (3, 11):
+    from typing import dataclass_transform
+else:  # pragma: no cover - cattrs already depends on typing_extensions
+    from typing_extensions import dataclass_transform
+
+if TYPE_CHECKING:
+    from ._pipeline import ProblemHandler
+    from ._registry import ProblemRegistry
+    from ._response import ProblemResponse
+
+ABOUT_BLANK = "about:blank"
+
+#: The members RFC 9457 section 3.1 defines, in the order they are rendered.
+STANDARD_MEMBERS = ("type", "title", "status", "detail", "instance")
+
+#: Attribute names a declared extension member may not take.
+RESERVED_NAMES = frozenset((*STANDARD_MEMBERS, "flow_id", "extensions", "headers"))
+
+_STANDARD_SET = frozenset(STANDARD_MEMBERS)
+
+MemberNamePolicy = Literal["reject", "warn"]
+
+# RFC 9457 section 3.2: extension member names SHOULD start with a letter,
+# consist of letters, digits and underscores, and be three or more characters.
+_RECOMMENDED_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{2,}")
+
+# Parsing a document received from elsewhere must keep whatever members it
+# carries: the naming recommendation binds producers, not consumers.
+_lenient: ContextVar[bool] = ContextVar("problemdetails_lenient", default=False)
+
+
+@contextlib.contextmanager
+def lenient_construction() -> Iterator[None]:
+    """Within the block, construct problems without producer-side checks (for parsing)."""
+    token = _lenient.set(True)
+    try:
+        yield
+    finally:
+        _lenient.reset(token)
+
+
+def status_phrase(status: int) -> str:
+    """Return the registered reason phrase of *status*, or ``""`` if it has none."""
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
+def check_status(status: object, *, what: str = "status") -> int:
+    """Return *status* if it is an int in 400-599, else raise `InvalidProblemError`."""
+    if builtins.type(status) is not int or not 400 <= status <= 599:  # noqa: PLR2004
+        raise InvalidProblemError(
+            f"{what} must be an int from 400 to 599 (a client or server error), got {status!r}"
+        )
+    return status
+
+
+def check_member_name(name: str, policy: MemberNamePolicy, owner: str) -> None:
+    """Apply the RFC 9457 naming recommendation for extension members to *name*."""
+    if _RECOMMENDED_NAME.fullmatch(name):
+        return
+    message = (
+        f"extension member name {name!r} of {owner} breaks RFC 9457 section 3.2's "
+        "recommendation (start with a letter; letters, digits and '_' only; 3 or more "
+        "characters); rename it, or declare the problem class with member_names='warn'"
+    )
+    if policy == "reject":
+        raise InvalidProblemError(message)
+    warnings.warn(message, UserWarning, stacklevel=4)
+
+
+def _validate_uri(instance: Problem, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is None and attribute.name == "instance":
+        return
+    if not isinstance(value, str):
+        raise InvalidProblemError(f"{attribute.name} must be a string, got {value!r}")
+    if not _lenient.get() and not is_uri_reference(value):
+        raise InvalidProblemError(
+            f"{attribute.name} must be a URI reference (RFC 3986), got {value!r}; "
+            "percent-encode spaces and other characters outside the URI alphabet"
+        )
+
+
+def _validate_status(instance: Problem, attribute: attrs.Attribute[Any], value: object) -> None:
+    check_status(value)
+
+
+# Text members are str, or objects that render as one when the response is
+# made: Django's lazy translation strings must stay lazy until the active
+# language is known.
+_NOT_TEXT = (bytes, bytearray, int, float, complex, list, tuple, dict, set, frozenset)
+
+
+def _validate_optional_text(
+    instance: Problem, attribute: attrs.Attribute[Any], value: object
+) -> None:
+    if value is not None and isinstance(value, _NOT_TEXT):
+        raise InvalidProblemError(f"{attribute.name} must be a string, got {value!r}")
+
+
+def _validate_extensions(instance: Problem, attribute: attrs.Attribute[Any], value: object) -> None:
+    cls = builtins.type(instance)
+    declared = cls.__problem_fields__
+    lenient = _lenient.get()
+    # A received document may carry any member; only the ones that would be
+    # ambiguous (standard or declared members) are refused even then.
+    reserved = _STANDARD_SET if lenient else RESERVED_NAMES
+    for name in value:  # type: ignore[attr-defined]
+        if not isinstance(name, str):
+            raise InvalidProblemError(f"extension member names must be strings, got {name!r}")
+        if name in reserved or name in declared:
+            raise InvalidProblemError(
+                f"extension member {name!r} collides with a member of {cls.__name__}; "
+                "set that member directly instead of through extensions"
+            )
+        if not lenient:
+            check_member_name(name, cls.__problem_member_names__, cls.__name__)
+
+
+def _validate_headers(instance: Problem, attribute: attrs.Attribute[Any], value: object) -> None:
+    for name, header in value.items():  # type: ignore[attr-defined]
+        if not isinstance(name, str) or not isinstance(header, str):
+            raise InvalidProblemError(f"headers must map str to str, got {name!r}: {header!r}")
+
+
+def _default_type(self: Problem) -> str:
+    return builtins.type(self).__problem_type__
+
+
+def _default_status(self: Problem) -> int:
+    return builtins.type(self).__problem_status__
+
+
+def _default_detail(self: Problem) -> str | None:
+    return builtins.type(self).__problem_detail__
+
+
+def _restore(cls: builtins.type[Problem], members: dict[str, Any]) -> Problem:
+    with lenient_construction():
+        return cls(**members)
+
+
+@dataclass_transform(
+    kw_only_default=True, frozen_default=True, eq_default=True, field_specifiers=(attrs.field,)
+)
+class _ProblemBase(Exception):  # noqa: N818 - a problem is the error, not about one
+    """Turns every subclass into a frozen, keyword-only attrs class and registers it."""
+
+    __problem_type__: ClassVar[str] = ABOUT_BLANK
+    __problem_title__: ClassVar[str | None] = None
+    __problem_status__: ClassVar[int] = 500
+    #: Default ``detail``; only the generic 500 sets one (occurrences explain themselves).
+    __problem_detail__: ClassVar[str | None] = None
+    __problem_member_names__: ClassVar[MemberNamePolicy] = "reject"
+    #: Names of the extension members declared as attrs fields, in declaration order.
+    __problem_fields__: ClassVar[tuple[str, ...]] = ()
+
+    def __init_subclass__(
+        cls,
+        *,
+        type: str | None = None,  # noqa: A002 - it is RFC 9457's name for it
+        title: str | None = None,
+        status: int | None = None,
+        registry: ProblemRegistry | None = None,
+        member_names: MemberNamePolicy | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init_subclass__(**kwargs)
+        where = f"problem class {cls.__qualname__}"
+        if member_names is not None:
+            if member_names not in ("reject", "warn"):
+                raise ProblemDefinitionError(
+                    f"{where}: member_names must be 'reject' or 'warn', got {member_names!r}"
+                )
+            cls.__problem_member_names__ = member_names
+        if status is not None:
+            try:
+                cls.__problem_status__ = check_status(status, what=f"{where}: status")
+            except InvalidProblemError as error:
+                raise ProblemDefinitionError(str(error)) from None
+        if title is not None:
+            if not isinstance(title, str) or not title:
+                raise ProblemDefinitionError(f"{where}: title must be a non-empty string")
+            cls.__problem_title__ = title
+        if type is not None:
+            if not isinstance(type, str) or not is_uri_reference(type):
+                raise ProblemDefinitionError(
+                    f"{where}: type must be a URI reference (RFC 3986), got {type!r}"
+                )
+            if type != ABOUT_BLANK and title is None:
+                raise ProblemDefinitionError(
+                    f"{where}: a problem type needs a title, the short summary RFC 9457 "
+                    f"section 3.1.3 asks for; declare it as class {cls.__name__}(..., "
+                    f"type={type!r}, title='...')"
+                )
+            cls.__problem_type__ = type
+
+        attrs.define(
+            cls,
+            slots=False,
+            frozen=True,
+            kw_only=True,
+            eq=True,
+            order=False,
+            hash=False,
+            str=False,
+            auto_exc=False,
+            auto_attribs=True,
+        )
+        if cls.__module__ != __name__ or cls.__qualname__ != "Problem":
+            _check_declared_members(cls, where)
+        cls.__problem_fields__ = tuple(
+            field.name for field in attrs.fields(cls) if field.name not in RESERVED_NAMES
+        )
+        if type is not None and type != ABOUT_BLANK:
+            if registry is None:
+                from ._registry import registry as default_registry  # noqa: PLC0415
+
+                registry = default_registry
+            registry.register(cls)  # type: ignore[arg-type]
+        elif registry is not None:
+            raise ProblemDefinitionError(
+                f"{where}: registry= is given but no type URI to register it under"
+            )
+
+
+def _check_declared_members(cls: builtins.type[Any], where: str) -> None:
+    for field in attrs.fields(cls):
+        if field.inherited:
+            continue
+        name = field.name
+        if name.startswith("_"):
+            raise ProblemDefinitionError(
+                f"{where}: member {name!r} starts with '_', which no RFC 9457 member "
+                "name may; annotate it as ClassVar if it is not a member"
+            )
+        if name in RESERVED_NAMES:
+            raise ProblemDefinitionError(
+                f"{where}: {name!r} is a standard member of every problem; set its default "
+                f"with the class keywords instead: class {cls.__name__}(..., {name}=...)"
+            )
+        try:
+            check_member_name(name, cls.__problem_member_names__, where)
+        except InvalidProblemError as error:
+            raise ProblemDefinitionError(str(error)) from None
+
+
+class Problem(_ProblemBase):
+    """A problem detail (RFC 9457): an attrs class that is also an exception.
+
+    Raise it anywhere; the adapters turn it into an ``application/problem+json``
+    response. Declare problem types by subclassing with class keywords for the
+    type URI, default title and default status, and add typed extension members
+    as ordinary attributes::
+
+        class OutOfCredit(
+            Problem,
+            type="https://example.com/probs/out-of-credit",
+            title="You do not have enough credit.",
+            status=403,
+        ):
+            balance: int
+            accounts: list[str]
+
+        raise OutOfCredit(balance=30, accounts=["/account/12345"], detail="...")
+
+    Every member is keyword-only. Instances are immutable; use `attrs.evolve` to
+    derive a changed copy.
+
+    Class keywords: ``type`` (the type URI; declaring one registers the class),
+    ``title``, ``status`` (400-599), ``registry`` (a `ProblemRegistry` other than
+    the default) and ``member_names`` (``"reject"`` or ``"warn"``: what to do with
+    extension member names outside RFC 9457's recommendation).
+
+    Attributes:
+        type: the problem type URI; ``"about:blank"`` when the status says it all.
+        title: short summary of the problem type; for ``about:blank`` it
+            defaults to the HTTP status phrase (RFC 9457 section 4.2.1).
+        status: the HTTP status code, 400-599.
+        detail: explanation specific to this occurrence, meant for the client.
+        instance: URI reference that identifies this occurrence.
+        flow_id: correlation id; filled in from the request when rendered.
+            Not part of equality: it names a response, not the problem.
+        extensions: free-form extension members for one-off use; declared
+            attributes are the typed way.
+        headers: extra HTTP response headers (not a member of the document).
+
+    Raises:
+        InvalidProblemError: a member breaks an RFC 9457 rule.
+    """
+
+    type: str = attrs.field(
+        default=attrs.Factory(_default_type, takes_self=True), validator=_validate_uri
+    )
+    title: str | None = attrs.field(default=None, validator=_validate_optional_text)
+    status: int = attrs.field(
+        default=attrs.Factory(_default_status, takes_self=True), validator=_validate_status
+    )
+    detail: str | None = attrs.field(
+        default=attrs.Factory(_default_detail, takes_self=True), validator=_validate_optional_text
+    )
+    instance: str | None = attrs.field(default=None, validator=_validate_uri)
+    flow_id: str | None = attrs.field(default=None, eq=False)
+    extensions: Mapping[str, Any] = attrs.field(
+        factory=dict, converter=dict, validator=_validate_extensions
+    )
+    headers: Mapping[str, str] = attrs.field(
+        factory=dict, converter=dict, validator=_validate_headers, eq=False, repr=False
+    )
+
+    def __attrs_post_init__(self) -> None:
+        if self.title is None:
+            cls = builtins.type(self)
+            title = cls.__problem_title__
+            if title is None and self.type == ABOUT_BLANK:
+                title = status_phrase(self.status) or None
+            if title is not None:
+                object.__setattr__(self, "title", title)
+
+    def __str__(self) -> str:
+        text = f"{self.status} {self.title}" if self.title else str(self.status)
+        return f"{text}: {self.detail}" if self.detail else text
+
+    def __hash__(self) -> int:
+        # Consistent with the generated __eq__ (equal problems share class, type and
+        # status) while staying hashable, as exceptions are expected to be.
+        return hash((builtins.type(self), self.type, self.status))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        members = {
+            field.name: getattr(self, field.name)
+            for field in attrs.fields(builtins.type(self))
+            if field.init
+        }
+        state = {"__notes__": self.__notes__} if hasattr(self, "__notes__") else None
+        return (_restore, (builtins.type(self), members), state)
+
+    def http_headers(self) -> Iterable[tuple[str, str]]:
+        """Return the extra response headers this problem asks for.
+
+        Subclasses override this to derive headers from members (as
+        `RetryAfterProblem` does for ``Retry-After``); call ``super()``.
+        """
+        return self.headers.items()
+
+    def to_response(self, *, handler: ProblemHandler | None = None) -> ProblemResponse:
+        """Render this problem as a neutral response, ready to return from a view.
+
+        The result is a WSGI application, so a Flask view can return it as is and
+        any WSGI server can serve it; the Django adapter's ``problem_response``
+        turns it into an ``HttpResponse``.
+
+        Args:
+            handler: the `ProblemHandler` whose settings apply; the default
+                settings when omitted.
+        """
+        if handler is None:
+            from ._pipeline import default_handler  # noqa: PLC0415
+
+            handler = default_handler()
+        return handler.render(self)

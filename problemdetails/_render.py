@@ -1,0 +1,112 @@
+"""Render: a problem to its member dict, then to JSON or XML bytes."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from ._convert import converter, unstructure_plan
+from ._problem import Problem
+from ._uri import resolve
+
+JSON_MEDIA_TYPE = "application/problem+json"
+XML_MEDIA_TYPE = "application/problem+xml"
+XML_NAMESPACE = "urn:ietf:rfc:7807"
+
+# Compact, ASCII-only output: escaping non-ASCII (and lone surrogates) means
+# encoding can never fail; NaN and Infinity are not JSON, so they raise here
+# and the pipeline falls back to the minimal 500 instead of sending bad JSON.
+_ENCODER = json.JSONEncoder(separators=(",", ":"), allow_nan=False)
+
+
+def _text(value: Any) -> str:
+    # Lazy translation strings become text here, in the active language.
+    return value if type(value) is str else str(value)
+
+
+def problem_to_dict(
+    problem: Problem,
+    *,
+    flow_id_member: str = "flow_id",
+    flow_id: str | None = None,
+    instance: str | None = None,
+    base_uri: str | None = None,
+) -> dict[str, Any]:
+    """Return the members of *problem* as a JSON-ready dict.
+
+    Standard members come first in RFC order, then the flow id, the declared
+    extension members and the free-form ones. Members that are None are left
+    out. *flow_id* and *instance* fill those members when the problem has none.
+    """
+    members: dict[str, Any] = {
+        "type": problem.type if base_uri is None else resolve(problem.type, base_uri)
+    }
+    if problem.title is not None:
+        members["title"] = _text(problem.title)
+    members["status"] = problem.status
+    if problem.detail is not None:
+        members["detail"] = _text(problem.detail)
+    instance = problem.instance or instance
+    if instance is not None:
+        members["instance"] = instance
+    flow_id = problem.flow_id or flow_id
+    if flow_id is not None:
+        members[flow_id_member] = flow_id
+    for name, hook in unstructure_plan(type(problem)):
+        value = getattr(problem, name)
+        if value is not None:
+            members[name] = value if hook is None else hook(value)
+    for name, value in problem.extensions.items():
+        if value is not None and name not in members:
+            members[name] = converter.unstructure(value)
+    return members
+
+
+def to_json(members: dict[str, Any]) -> bytes:
+    """Encode a member dict as an ``application/problem+json`` body."""
+    return _ENCODER.encode(members).encode("ascii")
+
+
+# XML 1.0 forbids most control characters even as references; they become
+# U+FFFD so that no member value can make the document ill-formed.
+_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+_XML_NAME = re.compile(r"(?![Xx][Mm][Ll])[A-Za-z_][A-Za-z0-9._-]*")
+_XML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+
+
+def _xml_text(value: str) -> str:
+    return _XML_FORBIDDEN.sub("\ufffd", value).translate(_XML_ESCAPES)
+
+
+def _xml_value(value: Any, out: list[str]) -> None:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _xml_element(key, item, out)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            _xml_element("i", item, out)
+    elif isinstance(value, bool):
+        out.append("true" if value else "false")
+    elif isinstance(value, str):
+        out.append(_xml_text(value))
+    elif value is not None:
+        out.append(_xml_text(str(value)))
+
+
+def _xml_element(name: object, value: Any, out: list[str]) -> None:
+    # Member names that are not XML names have no element to live in
+    # (RFC 9457 appendix B maps members to elements by name).
+    if not isinstance(name, str) or not _XML_NAME.fullmatch(name):
+        return
+    out.append(f"<{name}>")
+    _xml_value(value, out)
+    out.append(f"</{name}>")
+
+
+def to_xml(members: dict[str, Any]) -> bytes:
+    """Encode a member dict as ``application/problem+xml`` (RFC 9457 appendix B)."""
+    out = [f'<?xml version="1.0" encoding="UTF-8"?><problem xmlns="{XML_NAMESPACE}">']
+    _xml_value(members, out)
+    out.append("</problem>")
+    return "".join(out).encode("utf-8", "replace")

@@ -1,0 +1,52 @@
+"""The neutral response value that every adapter turns into its own."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from http import HTTPStatus
+from typing import TYPE_CHECKING
+
+import attrs
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
+
+
+@attrs.frozen
+class ProblemResponse:
+    """A rendered problem: status, headers and body bytes.
+
+    It is also a WSGI application, so a Flask view may return it and any WSGI
+    server may serve it as is.
+
+    Attributes:
+        status: the HTTP status code.
+        headers: ``(name, value)`` pairs, ``Content-Type`` first; no
+            ``Content-Length`` (frameworks set their own).
+        body: the encoded problem document.
+    """
+
+    status: int
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+
+    @property
+    def content_type(self) -> str:
+        """The media type of the body, e.g. ``application/problem+json``."""
+        return self.headers[0][1]
+
+    @property
+    def status_line(self) -> str:
+        """The status as WSGI wants it, e.g. ``"404 Not Found"``."""
+        try:
+            return f"{self.status} {HTTPStatus(self.status).phrase}"
+        except ValueError:
+            return f"{self.status} Error"
+
+    def __call__(
+        self, environ: WSGIEnvironment, start_response: StartResponse
+    ) -> Iterable[bytes]:
+        start_response(
+            self.status_line, [*self.headers, ("Content-Length", str(len(self.body)))]
+        )
+        return [b""] if environ.get("REQUEST_METHOD") == "HEAD" else [self.body]

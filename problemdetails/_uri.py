@@ -1,0 +1,37 @@
+"""URI-reference checks (RFC 3986 section 4.1) for ``type`` and ``instance``."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urljoin
+
+# RFC 3986 appendix A, collapsed: a URI-reference is made of unreserved,
+# reserved and percent-encoded characters only, with a well-formed scheme if it
+# has one. The grammar's finer points (IPv6 literals, port digits) are left to
+# the resolver: what matters here is that nothing outside the URI alphabet
+# (spaces, quotes, angle brackets, controls, non-ASCII) gets in.
+_URI_CHAR = r"(?:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})"
+_URI_REFERENCE = re.compile(rf"(?:[A-Za-z][A-Za-z0-9+.\-]*:)?{_URI_CHAR}*")
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
+_FIRST_SEGMENT_COLON = re.compile(r"[^/?#]*:")
+
+
+def is_uri_reference(value: str) -> bool:
+    """Return whether *value* is a syntactically valid URI reference."""
+    if not _URI_REFERENCE.fullmatch(value):
+        return False
+    # A relative reference whose first segment holds a colon would be read as
+    # a scheme (RFC 3986 section 4.2); "1abc:x" has no valid scheme at all.
+    return not (_SCHEME.match(value) is None and _FIRST_SEGMENT_COLON.match(value))
+
+
+def is_absolute(value: str) -> bool:
+    """Return whether the URI reference *value* carries a scheme."""
+    return _SCHEME.match(value) is not None
+
+
+def resolve(reference: str, base: str | None) -> str:
+    """Resolve *reference* against *base* (RFC 3986 section 5); absolute ones pass through."""
+    if base is None or is_absolute(reference):
+        return reference
+    return urljoin(base, reference)
