@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
-from typing import ClassVar
 from email.utils import format_datetime
+from typing import Any, ClassVar
 
 import attrs
 
@@ -15,8 +15,7 @@ from ._problem import Problem
 
 #: The fixed detail of the generic 500: nothing about the failure itself.
 INTERNAL_ERROR_DETAIL = (
-    "The server encountered an unexpected condition that prevented it from fulfilling "
-    "the request."
+    "The server encountered an unexpected condition that prevented it from fulfilling the request."
 )
 
 
@@ -34,7 +33,9 @@ class InternalError(Problem, status=500):
 _POINTER = re.compile(r"#?(?:/(?:[^~/]|~[01])*)*")
 
 
-def _validate_pointer(instance: object, attribute: attrs.Attribute[str | None], value: object) -> None:
+def _validate_pointer(
+    instance: object, attribute: attrs.Attribute[str | None], value: object
+) -> None:
     if value is None:
         return
     if not isinstance(value, str) or not _POINTER.fullmatch(value):
@@ -68,6 +69,10 @@ class FieldError:
     pointer: str | None = attrs.field(default=None, validator=_validate_pointer)
 
 
+def _to_list(errors: Iterable[FieldError]) -> list[FieldError]:
+    return list(errors)
+
+
 class ValidationProblem(
     Problem,
     type="urn:problemdetails:validation-error",
@@ -81,12 +86,10 @@ class ValidationProblem(
         ... # doctest: +SKIP
     """
 
-    errors: Sequence[FieldError] = attrs.field(factory=list, converter=list)
+    errors: Sequence[FieldError] = attrs.field(factory=list[FieldError], converter=_to_list)
 
 
-def _validate_retry_after(
-    instance: object, attribute: attrs.Attribute[object], value: object
-) -> None:
+def _validate_retry_after(instance: object, attribute: Any, value: object) -> None:
     if value is None:
         return
     if isinstance(value, datetime):
@@ -116,9 +119,7 @@ class RetryAfterProblem(Problem, status=503):
     ``Retry-After`` header and as the ``retry_after`` member.
     """
 
-    retry_after: int | datetime | None = attrs.field(
-        default=None, validator=_validate_retry_after
-    )
+    retry_after: int | datetime | None = attrs.field(default=None, validator=_validate_retry_after)
 
     def http_headers(self) -> Iterable[tuple[str, str]]:
         """Add ``Retry-After`` to the headers of the base class."""

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import importlib
 import re
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, Literal, Union
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import attrs
 
@@ -22,9 +22,9 @@ if TYPE_CHECKING:
 #: A mapping target: a problem class (instantiated with no arguments) or a
 #: callable that builds the problem from the exception, or returns None to let
 #: a less specific mapping decide.
-ProblemFactory = Union[type[Problem], Callable[[Any], Union[Problem, None]]]
+ProblemFactory = type[Problem] | Callable[[Any], Problem | None]
 ReportHook = Callable[["ErrorReport"], object]
-InstanceSource = Union[Literal["path", "url"], Callable[["RequestInfo"], Union[str, None]], None]
+InstanceSource = Literal["path", "url"] | Callable[["RequestInfo"], str | None] | None
 
 _HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _MEMBER_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{2,}")
@@ -100,9 +100,12 @@ def _check_base_uri(_: Config, attribute: attrs.Attribute[Any], value: object) -
 
 def _to_media_types(value: object) -> tuple[str, ...]:
     if isinstance(value, str):
-        value = (value,)
+        return (value,)
+    if not isinstance(value, Iterable):
+        raise ConfigurationError(f"media_types must be a sequence, got {value!r}")
+    items = cast("Iterable[object]", value)
     try:
-        return tuple(value)  # type: ignore[call-overload]
+        return tuple(str(item) for item in items)
     except TypeError:
         raise ConfigurationError(f"media_types must be a sequence, got {value!r}") from None
 
@@ -122,11 +125,17 @@ def _to_mappings(value: object) -> dict[type[BaseException], ProblemFactory]:
             f"mappings must map exception classes to problem classes or factories, got {value!r}"
         )
     mappings: dict[type[BaseException], ProblemFactory] = {}
-    for key, target in value.items():
+    table = cast("Mapping[object, object]", value)
+    for key, target in table.items():
         exception = _import(key, "mappings")
-        factory = _import(target, f"mappings[{key!r}]")
+        factory: object = _import(target, f"mappings[{key!r}]")
         if not isinstance(exception, type) or not issubclass(exception, BaseException):
             raise ConfigurationError(f"mappings: {key!r} is not an exception class")
+        if not callable(factory):
+            raise ConfigurationError(
+                f"mappings[{exception.__name__}] must be a problem class or a callable taking "
+                f"the exception, got {factory!r}"
+            )
         if isinstance(factory, type) and issubclass(factory, Problem):
             required = [f.name for f in attrs.fields(factory) if f.default is attrs.NOTHING]
             if required:
@@ -134,12 +143,7 @@ def _to_mappings(value: object) -> dict[type[BaseException], ProblemFactory]:
                     f"mappings[{exception.__name__}]: {factory.__name__} needs members "
                     f"{', '.join(required)}; map to a callable that builds it from the exception"
                 )
-        elif not callable(factory):
-            raise ConfigurationError(
-                f"mappings[{exception.__name__}] must be a problem class or a callable taking "
-                f"the exception, got {factory!r}"
-            )
-        mappings[exception] = factory
+        mappings[exception] = cast("ProblemFactory", factory)
     return mappings
 
 
@@ -148,7 +152,9 @@ def _to_hooks(value: object) -> tuple[ReportHook, ...]:
     try:
         hooks = tuple(_import(hook, "report_hooks") for hook in hooks)  # type: ignore[attr-defined]
     except TypeError:
-        raise ConfigurationError(f"report_hooks must be a sequence of callables, got {value!r}") from None
+        raise ConfigurationError(
+            f"report_hooks must be a sequence of callables, got {value!r}"
+        ) from None
     for hook in hooks:
         if not callable(hook):
             raise ConfigurationError(f"report_hooks: {hook!r} is not callable")
@@ -221,7 +227,7 @@ class Config:
         default=_MEDIA_TYPES, converter=_to_media_types, validator=_check_media_types
     )
     mappings: Mapping[type[BaseException], ProblemFactory] = attrs.field(
-        factory=dict, converter=_to_mappings
+        factory=dict[type[BaseException], ProblemFactory], converter=_to_mappings
     )
     report_hooks: tuple[ReportHook, ...] = attrs.field(default=(), converter=_to_hooks)
     report_timeout: float | None = attrs.field(default=None, validator=_check_timeout)
@@ -243,7 +249,7 @@ class Config:
         names = {field.name for field in attrs.fields(cls)}
         kwargs: dict[str, Any] = {}
         for key, value in settings.items():
-            name = key.lower() if isinstance(key, str) else key
+            name = key.lower()
             if name not in names:
                 raise ConfigurationError(
                     f"{source}: unknown setting {key!r}; known settings are "
@@ -260,4 +266,3 @@ class Config:
     def evolve(self, **changes: Any) -> Config:
         """Return a copy with *changes* applied (and validated)."""
         return attrs.evolve(self, **changes)
-

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from email.utils import parsedate_to_datetime
-from functools import cache
 from typing import Any
 
 import attrs
@@ -66,11 +65,11 @@ converter.register_structure_hook_func(
 
 
 def _is_plain_attrs(kind: Any) -> bool:
-    return attrs.has(kind) and not (isinstance(kind, type) and issubclass(kind, Problem))
+    return isinstance(kind, type) and attrs.has(kind) and not issubclass(kind, Problem)
 
 
 def _unstructure_factory(kind: type) -> UnstructureHook:
-    generated = make_dict_unstructure_fn(kind, converter)
+    generated: UnstructureHook = make_dict_unstructure_fn(kind, converter)
 
     # Nested objects follow the document's rule: a None member is left out.
     def unstructure(value: Any) -> dict[str, Any]:
@@ -88,26 +87,37 @@ def _identity_hook(kind: Any) -> UnstructureHook | None:
     return None if getattr(hook, "__name__", "") == "identity" else hook
 
 
-@cache
-def unstructure_plan(cls: type[Problem]) -> tuple[tuple[str, UnstructureHook | None], ...]:
+UnstructurePlan = tuple[tuple[str, UnstructureHook | None], ...]
+StructurePlan = tuple[tuple[str, StructureHook, Any], ...]
+_unstructure_plans: dict[type[Problem], UnstructurePlan] = {}
+_structure_plans: dict[type[Problem], StructurePlan] = {}
+
+
+def _declared_fields(cls: type[Problem]) -> list[attrs.Attribute[Any]]:
+    # Annotations are strings until resolved; by the first render every name
+    # a user's module refers to exists.
+    attrs.resolve_types(cls)
+    return [field for field in attrs.fields(cls) if field.name not in RESERVED_NAMES]
+
+
+def unstructure_plan(cls: type[Problem]) -> UnstructurePlan:
     """Return ``(name, hook)`` for each declared extension member of *cls*.
 
-    ``hook`` is None where the value is JSON-ready as it is.
+    ``hook`` is None where the value is JSON-ready as it is. Built once per class.
     """
-    attrs.resolve_types(cls)
-    return tuple(
-        (field.name, _identity_hook(field.type))
-        for field in attrs.fields(cls)
-        if field.name not in RESERVED_NAMES
-    )
+    plan = _unstructure_plans.get(cls)
+    if plan is None:
+        plan = tuple((f.name, _identity_hook(f.type)) for f in _declared_fields(cls))
+        _unstructure_plans[cls] = plan
+    return plan
 
 
-@cache
-def structure_plan(cls: type[Problem]) -> tuple[tuple[str, StructureHook, Any], ...]:
+def structure_plan(cls: type[Problem]) -> StructurePlan:
     """Return ``(name, hook, type)`` for each declared extension member of *cls*."""
-    attrs.resolve_types(cls)
-    return tuple(
-        (field.name, converter.get_structure_hook(field.type), field.type)
-        for field in attrs.fields(cls)
-        if field.name not in RESERVED_NAMES
-    )
+    plan = _structure_plans.get(cls)
+    if plan is None:
+        plan = tuple(
+            (f.name, converter.get_structure_hook(f.type), f.type) for f in _declared_fields(cls)
+        )
+        _structure_plans[cls] = plan
+    return plan

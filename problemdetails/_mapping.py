@@ -45,7 +45,7 @@ class ExceptionMapper:
         if isinstance(exception, Problem):
             return exception
         for factory in self._chain(type(exception)):
-            problem = factory(exception)
+            problem = factory() if isinstance(factory, type) else factory(exception)
             if problem is not None:
                 return problem
         return None

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import Any, cast
 
 from ._convert import structure_plan
 from ._errors import ProblemParseError
 from ._problem import ABOUT_BLANK, Problem, lenient_construction
-from ._registry import ProblemRegistry, registry as default_registry
+from ._registry import ProblemRegistry
+from ._registry import registry as default_registry
 
 DEFAULT_MAX_BYTES = 1024 * 1024
 DEFAULT_MAX_DEPTH = 32
@@ -21,15 +22,16 @@ def _too_deep(value: object, max_depth: int) -> bool:
     stack: list[tuple[object, int]] = [(value, 1)]
     while stack:
         item, depth = stack.pop()
+        children: Iterable[object]
         if isinstance(item, dict):
-            children: Any = item.values()
+            children = cast("dict[str, object]", item).values()
         elif isinstance(item, list):
-            children = item
+            children = cast("list[object]", item)
         else:
             continue
         if depth > max_depth:
             return True
-        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+        stack.extend((child, depth + 1) for child in children if type(child) in (dict, list))
     return False
 
 
@@ -44,8 +46,9 @@ def load_document(
     Raises:
         ProblemParseError: too large, not JSON, too deep, or not an object.
     """
+    members: object
     if isinstance(document, Mapping):
-        members: object = dict(document)
+        members = dict(document)
     else:
         if len(document) > max_bytes:
             raise ProblemParseError(
@@ -68,11 +71,12 @@ def load_document(
             f"a problem document is a JSON object, got {type(members).__name__}",
             reason="not-object",
         )
-    if _too_deep(members, max_depth):
+    result = cast("dict[str, Any]", members)
+    if _too_deep(result, max_depth):
         raise ProblemParseError(
             f"problem document nests deeper than {max_depth} levels", reason="depth"
         )
-    return members
+    return result
 
 
 def _status(value: object) -> int | None:
@@ -140,7 +144,9 @@ def parse_problem(
         return Problem(type=type_uri, extensions=members, **standard)
 
 
-def _structure(cls: type[Problem], members: dict[str, Any], standard: dict[str, Any]) -> Problem | None:
+def _structure(
+    cls: type[Problem], members: dict[str, Any], standard: dict[str, Any]
+) -> Problem | None:
     declared: dict[str, Any] = {}
     for name, hook, kind in structure_plan(cls):
         if name in members:

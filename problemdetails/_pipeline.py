@@ -6,7 +6,7 @@ import logging
 import re
 import traceback
 from collections.abc import Mapping, Sequence
-from typing import Any, Protocol
+from typing import Protocol
 
 import attrs
 
@@ -36,6 +36,10 @@ class HeaderLookup(Protocol):
         ...
 
 
+def _no_headers() -> Mapping[str, str]:
+    return {}
+
+
 @attrs.frozen(kw_only=True)
 class RequestInfo:
     """The facts about a request that the pipeline and reporting hooks use.
@@ -52,7 +56,7 @@ class RequestInfo:
     method: str | None = None
     url: str | None = None
     path: str | None = None
-    headers: HeaderLookup = attrs.field(factory=dict)
+    headers: HeaderLookup = attrs.field(factory=_no_headers)
 
 
 def _safe_text(value: object) -> str:
@@ -119,7 +123,9 @@ class ProblemHandler:
             if incoming is not None and is_valid_flow_id(incoming, self.config.flow_id_max_length):
                 return incoming
         flow_id = self.config.flow_id_factory()
-        return flow_id if is_valid_flow_id(flow_id, self.config.flow_id_max_length) else new_flow_id()
+        if is_valid_flow_id(flow_id, self.config.flow_id_max_length):
+            return flow_id
+        return new_flow_id()
 
     def to_problem(self, exception: BaseException) -> Problem:
         """Map *exception* to the problem the client will see (the generic 500 if unmapped).
@@ -200,7 +206,7 @@ class ProblemHandler:
             return request.path
         if source == "url":
             return request.url
-        return source(request)  # type: ignore[operator]
+        return source(request)
 
     def _render(
         self, problem: Problem, request: RequestInfo | None, flow_id: str
@@ -237,6 +243,7 @@ class ProblemHandler:
     def __repr__(self) -> str:
         return f"<ProblemHandler {self.config!r}>"
 
+
 _default: ProblemHandler | None = None
 
 
@@ -246,4 +253,3 @@ def default_handler() -> ProblemHandler:
     if _default is None:
         _default = ProblemHandler()
     return _default
-

@@ -7,7 +7,7 @@ import contextlib
 import re
 import sys
 import warnings
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Generator, Iterable, Mapping
 from contextvars import ContextVar
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
@@ -49,7 +49,7 @@ _lenient: ContextVar[bool] = ContextVar("problemdetails_lenient", default=False)
 
 
 @contextlib.contextmanager
-def lenient_construction() -> Iterator[None]:
+def lenient_construction() -> Generator[None, None, None]:
     """Within the block, construct problems without producer-side checks (for parsing)."""
     token = _lenient.set(True)
     try:
@@ -174,6 +174,9 @@ class _ProblemBase(Exception):  # noqa: N818 - a problem is the error, not about
     __problem_member_names__: ClassVar[MemberNamePolicy] = "reject"
     #: Names of the extension members declared as attrs fields, in declaration order.
     __problem_fields__: ClassVar[tuple[str, ...]] = ()
+    if TYPE_CHECKING:
+        # Set by attrs on every subclass; declared so type checkers see attrs classes.
+        __attrs_attrs__: ClassVar[tuple[attrs.Attribute[Any], ...]]
 
     def __init_subclass__(
         cls,
@@ -187,34 +190,7 @@ class _ProblemBase(Exception):  # noqa: N818 - a problem is the error, not about
     ) -> None:
         super().__init_subclass__(**kwargs)
         where = f"problem class {cls.__qualname__}"
-        if member_names is not None:
-            if member_names not in ("reject", "warn"):
-                raise ProblemDefinitionError(
-                    f"{where}: member_names must be 'reject' or 'warn', got {member_names!r}"
-                )
-            cls.__problem_member_names__ = member_names
-        if status is not None:
-            try:
-                cls.__problem_status__ = check_status(status, what=f"{where}: status")
-            except InvalidProblemError as error:
-                raise ProblemDefinitionError(str(error)) from None
-        if title is not None:
-            if not isinstance(title, str) or not title:
-                raise ProblemDefinitionError(f"{where}: title must be a non-empty string")
-            cls.__problem_title__ = title
-        if type is not None:
-            if not isinstance(type, str) or not is_uri_reference(type):
-                raise ProblemDefinitionError(
-                    f"{where}: type must be a URI reference (RFC 3986), got {type!r}"
-                )
-            if type != ABOUT_BLANK and title is None:
-                raise ProblemDefinitionError(
-                    f"{where}: a problem type needs a title, the short summary RFC 9457 "
-                    f"section 3.1.3 asks for; declare it as class {cls.__name__}(..., "
-                    f"type={type!r}, title='...')"
-                )
-            cls.__problem_type__ = type
-
+        _declare_defaults(cls, where, type, title, status, member_names)
         attrs.define(
             cls,
             slots=False,
@@ -242,6 +218,44 @@ class _ProblemBase(Exception):  # noqa: N818 - a problem is the error, not about
             raise ProblemDefinitionError(
                 f"{where}: registry= is given but no type URI to register it under"
             )
+
+
+def _declare_defaults(  # noqa: PLR0917 - a private step of __init_subclass__
+    cls: builtins.type[_ProblemBase],
+    where: str,
+    type_uri: object,
+    title: object,
+    status: object,
+    member_names: object,
+) -> None:
+    """Check the class keywords and store them as the class's defaults."""
+    if member_names is not None:
+        if member_names not in ("reject", "warn"):
+            raise ProblemDefinitionError(
+                f"{where}: member_names must be 'reject' or 'warn', got {member_names!r}"
+            )
+        cls.__problem_member_names__ = member_names
+    if status is not None:
+        try:
+            cls.__problem_status__ = check_status(status, what=f"{where}: status")
+        except InvalidProblemError as error:
+            raise ProblemDefinitionError(str(error)) from None
+    if title is not None:
+        if not isinstance(title, str) or not title:
+            raise ProblemDefinitionError(f"{where}: title must be a non-empty string")
+        cls.__problem_title__ = title
+    if type_uri is not None:
+        if not isinstance(type_uri, str) or not is_uri_reference(type_uri):
+            raise ProblemDefinitionError(
+                f"{where}: type must be a URI reference (RFC 3986), got {type_uri!r}"
+            )
+        if type_uri != ABOUT_BLANK and title is None:
+            raise ProblemDefinitionError(
+                f"{where}: a problem type needs a title, the short summary RFC 9457 "
+                f"section 3.1.3 asks for; declare it as class {cls.__name__}(..., "
+                f"type={type_uri!r}, title='...')"
+            )
+        cls.__problem_type__ = type_uri
 
 
 def _check_declared_members(cls: builtins.type[Any], where: str) -> None:
@@ -352,7 +366,8 @@ class Problem(_ProblemBase):
             for field in attrs.fields(builtins.type(self))
             if field.init
         }
-        state = {"__notes__": self.__notes__} if hasattr(self, "__notes__") else None
+        notes: list[str] | None = getattr(self, "__notes__", None)
+        state = None if notes is None else {"__notes__": notes}
         return (_restore, (builtins.type(self), members), state)
 
     def http_headers(self) -> Iterable[tuple[str, str]]:

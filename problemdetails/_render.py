@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import Any, cast
 
 from ._convert import converter, unstructure_plan
 from ._problem import Problem
@@ -81,10 +81,10 @@ def _xml_text(value: str) -> str:
 
 def _xml_value(value: Any, out: list[str]) -> None:
     if isinstance(value, dict):
-        for key, item in value.items():
+        for key, item in cast("dict[object, object]", value).items():
             _xml_element(key, item, out)
     elif isinstance(value, (list, tuple)):
-        for item in value:
+        for item in cast("list[object]", value):
             _xml_element("i", item, out)
     elif isinstance(value, bool):
         out.append("true" if value else "false")

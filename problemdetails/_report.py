@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from concurrent.futures import ThreadPoolExecutor, TimeoutError as FutureTimeout
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from typing import TYPE_CHECKING
 
 import attrs
@@ -85,7 +87,7 @@ class Reporter:
             for hook in self._hooks:
                 try:
                     hook(report)
-                except Exception:  # noqa: BLE001 - a hook must not break the response
+                except Exception:  # noqa: BLE001, PERF203 - a hook must not break the response
                     self.failed(f"reporting hook {_name(hook)}", report.flow_id)
             return
         if self._executor is None:
@@ -93,7 +95,7 @@ class Reporter:
         for hook in self._hooks:
             try:
                 self._executor.submit(hook, report).result(timeout=self._timeout)
-            except FutureTimeout:
+            except FutureTimeout:  # noqa: PERF203 - each hook fails on its own
                 self.failed(
                     f"reporting hook {_name(hook)} (still running after {self._timeout}s)",
                     report.flow_id,
@@ -111,7 +113,8 @@ class Reporter:
         the client never noticed is a warning.
         """
         level = logging.ERROR if status is not None else logging.WARNING
-        try:
+        # Nowhere is left to report a failure of logging itself.
+        with contextlib.suppress(Exception):
             self._logger.log(
                 level,
                 "%s failed (flow id %s)",
@@ -120,8 +123,6 @@ class Reporter:
                 exc_info=exc_info,
                 extra={"flow_id": flow_id, "status": status},
             )
-        except Exception:  # noqa: BLE001, S110 - nowhere left to report to
-            pass
 
 
 def _name(hook: object) -> str:

@@ -43,10 +43,6 @@ class ProblemResponse:
         except ValueError:
             return f"{self.status} Error"
 
-    def __call__(
-        self, environ: WSGIEnvironment, start_response: StartResponse
-    ) -> Iterable[bytes]:
-        start_response(
-            self.status_line, [*self.headers, ("Content-Length", str(len(self.body)))]
-        )
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        start_response(self.status_line, [*self.headers, ("Content-Length", str(len(self.body)))])
         return [b""] if environ.get("REQUEST_METHOD") == "HEAD" else [self.body]
