@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import glob
 import os
 import shutil
 import tempfile
@@ -29,8 +28,9 @@ def _expose_pyenv_versions() -> None:
     installed = sorted(path.name for path in (root / "versions").glob("3.1[0-3].*"))
     if installed and "PYENV_VERSION" not in os.environ:
         current = (root / "version").read_text().split() if (root / "version").exists() else []
-        ordered = [v for v in current if v in installed] + [v for v in installed if v not in current]
-        os.environ["PYENV_VERSION"] = ":".join(ordered)
+        first = [version for version in current if version in installed]
+        rest = [version for version in installed if version not in first]
+        os.environ["PYENV_VERSION"] = ":".join(first + rest)
 
 
 _expose_pyenv_versions()
@@ -43,7 +43,8 @@ def _tests(session: nox.Session, *paths: str) -> None:
 
 
 def _files(*patterns: str) -> list[str]:
-    return sorted(path for pattern in patterns for path in glob.glob(pattern, root_dir=ROOT))
+    paths = (path for pattern in patterns for path in ROOT.glob(pattern))
+    return sorted(str(path.relative_to(ROOT)) for path in paths)
 
 
 @nox.session(python=PYTHONS)
@@ -89,9 +90,13 @@ def wheel(session: nox.Session) -> None:
             elif source.exists():
                 shutil.copy(source, scratch)
         with session.chdir(scratch):
-            session.run("python", "-c", "import problemdetails.adapters, sys; "
-                        "assert 'site-packages' in problemdetails.adapters.__file__, "
-                        "problemdetails.adapters.__file__; print(problemdetails.adapters.__file__)")
+            session.run(
+                "python",
+                "-c",
+                "import problemdetails.adapters, sys; "
+                "assert 'site-packages' in problemdetails.adapters.__file__, "
+                "problemdetails.adapters.__file__; print(problemdetails.adapters.__file__)",
+            )
             session.run("pytest", "-p", "no:cacheprovider", *session.posargs)
 
 

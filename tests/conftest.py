@@ -9,9 +9,7 @@ from hypothesis import HealthCheck, settings
 
 from problemdetails import Problem, registry
 
-settings.register_profile(
-    "default", deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
+settings.register_profile("default", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile(
     "leaks", deadline=None, max_examples=10_000, suppress_health_check=list(HealthCheck)
 )
