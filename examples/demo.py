@@ -28,7 +28,7 @@ from werkzeug.wrappers import Response
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "django_api.settings")
+os.environ["DJANGO_SETTINGS_MODULE"] = "django_api.settings"  # this demo's own, always
 
 # The example apps, imported as their own modules would be by a server.
 from django_api.wsgi import application as django_app  # noqa: E402

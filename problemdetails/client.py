@@ -1,0 +1,158 @@
+"""The consumer side: problem responses back into typed exceptions, and polite retries.
+
+Give `raise_for_problem` any response (``requests``, ``httpx``, ``urllib3``,
+werkzeug/Flask or Django test clients): an error response is raised as the
+problem class registered for its ``type``, the very class the server raises,
+grouped so that callers can also catch by class of failure::
+
+    from problemdetails.client import ClientError, Retryable, raise_for_problem
+
+    try:
+        invoice = raise_for_problem(session.get(url)).json()
+    except OutOfCredit as problem:      # the registered class
+        top_up(problem.balance)
+    except Retryable as problem:        # 408, 429, 5xx worth another try
+        log.warning("try later: %s", problem)
+    except ClientError:                 # any other 4xx
+        raise
+
+Bodies that are no problem document (an HTML 502 from a proxy, an empty 503,
+oversized or malformed JSON) become ``about:blank`` problems with the real
+status and the start of the body in ``problem.http.body``. Nothing else is
+ever raised for a response's content.
+
+Retrying is a `RetryPolicy` plugged into what a project already runs:
+`stamina_retry` / `stamina_hook`, `tenacity_kwargs`, `urllib3_retry` for
+``requests``, `retry_transport` / `async_retry_transport` for httpx. None of
+these libraries is imported until its integration is used.
+"""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from ._client_integrations import (
+    TenacityKwargs,
+    async_retry_transport,
+    retry_transport,
+    stamina_hook,
+    stamina_retry,
+    tenacity_kwargs,
+    tenacity_retry,
+    tenacity_wait,
+    urllib3_retry,
+)
+from ._client_problems import (
+    ClientError,
+    HttpExchange,
+    ReceivedProblem,
+    Retryable,
+    RetryableClientError,
+    RetryableServerError,
+    ServerError,
+)
+from ._client_reader import ProblemReader, default_reader
+from ._client_response import PROBLEM_MEDIA_TYPES
+from ._client_retry import IDEMPOTENT_METHODS, RetryPolicy, parse_retry_after
+
+R = TypeVar("R")
+
+__all__ = [
+    "IDEMPOTENT_METHODS",
+    "PROBLEM_MEDIA_TYPES",
+    "ClientError",
+    "HttpExchange",
+    "ProblemReader",
+    "ReceivedProblem",
+    "RetryPolicy",
+    "Retryable",
+    "RetryableClientError",
+    "RetryableServerError",
+    "ServerError",
+    "TenacityKwargs",
+    "aproblem_from_response",
+    "araise_for_problem",
+    "async_retry_transport",
+    "parse_retry_after",
+    "problem_from_response",
+    "raise_for_problem",
+    "retry_transport",
+    "stamina_hook",
+    "stamina_retry",
+    "tenacity_kwargs",
+    "tenacity_retry",
+    "tenacity_wait",
+    "urllib3_retry",
+]
+
+
+def raise_for_problem(
+    response: R,
+    *,
+    attempts: int | None = None,
+    method: str | None = None,
+    url: str | None = None,
+) -> R:
+    """Raise the problem of an error response (status >= 400); return others as is.
+
+    Works as an httpx ``response`` event hook too. Uses the default
+    `ProblemReader`; build one for other settings.
+
+    Args:
+        response: a response of any supported client or test client.
+        attempts: tries made so far, if the caller counted them.
+        method: the request method, if the response does not tell it (urllib3).
+        url: the request URL, if the response does not tell it.
+
+    Returns:
+        *response*, for chaining: ``raise_for_problem(session.get(url)).json()``.
+
+    Raises:
+        ReceivedProblem: the problem, as its registered class grouped with
+            `ClientError` or `ServerError` (and `Retryable` where it applies).
+        TypeError: *response* is no HTTP response, or an unread httpx response
+            of an ``AsyncClient`` (use `araise_for_problem`).
+    """
+    return default_reader().raise_for_problem(response, attempts=attempts, method=method, url=url)
+
+
+async def araise_for_problem(
+    response: R,
+    *,
+    attempts: int | None = None,
+    method: str | None = None,
+    url: str | None = None,
+) -> R:
+    """Like `raise_for_problem`, reading unread responses of an httpx ``AsyncClient``.
+
+    Usable as an ``AsyncClient`` ``response`` event hook.
+    """
+    return await default_reader().araise_for_problem(
+        response, attempts=attempts, method=method, url=url
+    )
+
+
+def problem_from_response(
+    response: object,
+    *,
+    attempts: int | None = None,
+    method: str | None = None,
+    url: str | None = None,
+) -> ReceivedProblem | None:
+    """Return the problem of an error response without raising it; None for other statuses.
+
+    Raises:
+        TypeError: as `raise_for_problem`.
+    """
+    return default_reader().problem(response, attempts=attempts, method=method, url=url)
+
+
+async def aproblem_from_response(
+    response: object,
+    *,
+    attempts: int | None = None,
+    method: str | None = None,
+    url: str | None = None,
+) -> ReceivedProblem | None:
+    """Like `problem_from_response`, for responses of an httpx ``AsyncClient``."""
+    return await default_reader().aproblem(response, attempts=attempts, method=method, url=url)
