@@ -234,7 +234,9 @@ class Config:
     logger_name: str = attrs.field(default="problemdetails", validator=_check_logger_name)
 
     @classmethod
-    def from_mapping(cls, settings: Mapping[str, Any], *, source: str = "settings") -> Config:
+    def from_mapping(
+        cls, settings: Mapping[str, Any], *, source: str = "settings", base: Config | None = None
+    ) -> Config:
         """Build a config from a settings mapping; keys match field names in any case.
 
         Callables and exception classes may be given as dotted import paths.
@@ -242,24 +244,35 @@ class Config:
         Args:
             settings: e.g. ``{"DEBUG": False, "FLOW_ID_HEADER": "X-Request-ID"}``.
             source: where the settings came from, for error messages.
+            base: the config whose fields the settings override (layered
+                set-up, e.g. a `Config` object, then Flask's ``app.config``,
+                then keyword arguments); the defaults when omitted.
 
         Raises:
             ConfigurationError: an unknown key or a wrong value.
         """
         names = {field.name for field in attrs.fields(cls)}
         kwargs: dict[str, Any] = {}
+        given: dict[str, object] = {}
         for key, value in settings.items():
+            if not isinstance(key, str):  # pyright: ignore[reportUnnecessaryIsInstance]
+                raise ConfigurationError(f"{source}: setting names are strings, got {key!r}")
             name = key.lower()
             if name not in names:
                 raise ConfigurationError(
                     f"{source}: unknown setting {key!r}; known settings are "
                     f"{', '.join(sorted(n.upper() for n in names))}"
                 )
+            if name in given:
+                raise ConfigurationError(
+                    f"{source}: {given[name]!r} and {key!r} are the same setting; give it once"
+                )
+            given[name] = key
             if name in _IMPORTABLE and value not in ("path", "url"):
                 value = _import(value, f"{source}[{key!r}]")  # noqa: PLW2901
             kwargs[name] = value
         try:
-            return cls(**kwargs)
+            return cls(**kwargs) if base is None else attrs.evolve(base, **kwargs)
         except ConfigurationError as error:
             raise ConfigurationError(f"{source}: {error}") from None
 

@@ -48,9 +48,19 @@ def _structure_datetime(value: Any, _: Any) -> datetime:
 
 
 def _structure_seconds_or_date(value: Any, _: Any) -> int | datetime | None:
-    if value is None or type(value) is int:
+    # Retry-After values: whole seconds or an absolute time. Anything else
+    # (negative seconds, a date without an offset) is a member of the wrong
+    # type, to be ignored rather than to cost the problem its class.
+    if value is None:
+        return None
+    if type(value) is int:
+        if value < 0:
+            raise ValueError(f"expected seconds >= 0, got {value}")
         return value
-    return _structure_datetime(value, datetime)
+    moment = _structure_datetime(value, datetime)
+    if moment.tzinfo is None:
+        raise ValueError(f"expected a date with a time zone, got {value!r}")
+    return moment
 
 
 converter.register_structure_hook(str, _strict(str))

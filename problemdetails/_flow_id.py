@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import os
 import re
-import uuid
 
 # Token characters of the common id formats (UUIDs, base64, W3C trace ids,
 # "service:id" pairs), nothing that could split a header or script a page.
@@ -13,8 +13,9 @@ DEFAULT_MAX_LENGTH = 128
 
 
 def new_flow_id() -> str:
-    """Return a fresh random flow id (32 hex digits)."""
-    return uuid.uuid4().hex
+    """Return a fresh random flow id: 128 random bits as 32 hex digits."""
+    # os.urandom directly: uuid.uuid4().hex costs four times as much for 122 bits.
+    return os.urandom(16).hex()
 
 
 def is_valid_flow_id(value: object, max_length: int = DEFAULT_MAX_LENGTH) -> bool:

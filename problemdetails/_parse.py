@@ -62,6 +62,10 @@ def load_document(
             raise ProblemParseError(
                 f"problem document nests deeper than {max_depth} levels", reason="depth"
             ) from None
+        except UnicodeDecodeError as error:
+            raise ProblemParseError(
+                f"problem document is not UTF-8, UTF-16 or UTF-32 text: {error}", reason="encoding"
+            ) from None
         except (ValueError, TypeError) as error:
             raise ProblemParseError(
                 f"problem document is not valid JSON: {error}", reason="json"

@@ -116,16 +116,47 @@ class ProblemHandler:
         )
 
     def flow_id(self, request: RequestInfo | None) -> str:
-        """Return the request's flow id if it is safe to echo, else a new one."""
-        header = self.config.flow_id_header
-        if request is not None and header is not None:
-            incoming = request.headers.get(header)
-            if incoming is not None and is_valid_flow_id(incoming, self.config.flow_id_max_length):
-                return incoming
-        flow_id = self.config.flow_id_factory()
-        if is_valid_flow_id(flow_id, self.config.flow_id_max_length):
+        """Return the request's flow id if it is safe to echo, else a new one.
+
+        Never raises: if the headers cannot be read, or ``flow_id_factory``
+        raises or returns an id that is not valid, `new_flow_id` makes the id
+        and the failure is logged as a warning.
+        """
+        config = self.config
+        header = config.flow_id_header
+        try:
+            if request is not None and header is not None:
+                incoming = request.headers.get(header)
+                if incoming is not None and is_valid_flow_id(incoming, config.flow_id_max_length):
+                    return incoming
+            factory = config.flow_id_factory
+            if factory is new_flow_id:
+                return new_flow_id()
+            flow_id = factory()
+        except Exception:  # noqa: BLE001 - the error path cannot fail
+            flow_id = new_flow_id()
+            self._reporter.failed("finding a flow id", flow_id)
             return flow_id
-        return new_flow_id()
+        if is_valid_flow_id(flow_id, config.flow_id_max_length):
+            return flow_id
+        flow_id = new_flow_id()
+        self._reporter.failed(
+            "flow_id_factory (it returned no valid flow id)", flow_id, exc_info=False
+        )
+        return flow_id
+
+    def find_problem(self, exception: BaseException) -> Problem | None:
+        """Return the problem *exception* maps to, or None if nothing maps it.
+
+        A problem maps to itself. None means the exception is unexpected: it
+        would become the generic 500. Adapters use this to leave unexpected
+        errors to their framework's own path (signals, propagation in tests)
+        before answering them with `handle`.
+
+        Raises:
+            Exception: whatever a mapping factory raises.
+        """
+        return self._mapper.to_problem(exception)
 
     def to_problem(self, exception: BaseException) -> Problem:
         """Map *exception* to the problem the client will see (the generic 500 if unmapped).
@@ -141,10 +172,13 @@ class ProblemHandler:
     def _internal_error(self, exception: BaseException) -> Problem:
         if not self.config.debug:
             return InternalError()
-        lines = traceback.format_exception(type(exception), exception, exception.__traceback__)
+        try:
+            lines = traceback.format_exception(type(exception), exception, exception.__traceback__)
+            detail = f"{type(exception).__qualname__}: {_safe_text(exception)}"
+        except Exception:  # noqa: BLE001 - debug output of a broken exception class
+            return InternalError()
         return InternalError(
-            detail=f"{type(exception).__qualname__}: {_safe_text(exception)}",
-            extensions={"traceback": [_safe_text(line) for line in lines][-50:]},
+            detail=detail, extensions={"traceback": [_safe_text(line) for line in lines][-50:]}
         )
 
     def handle(
@@ -154,11 +188,15 @@ class ProblemHandler:
         try:
             problem = self.to_problem(exception)
         except Exception:  # noqa: BLE001 - the error path cannot fail
-            self._reporter.failed(
-                f"mapping {type(exception).__name__} to a problem", None, status=500
-            )
             problem = self._internal_error(exception)
-        return self.render(problem, request, exception=exception)
+            flow_id = self.flow_id(request)
+            # Logged once, here, with the factory's traceback and the flow id the
+            # client gets; the generic 500 that follows is not logged again.
+            self._reporter.failed(
+                f"mapping {type(exception).__name__} to a problem", flow_id, status=500
+            )
+            return self._respond(problem, request, exception, flow_id, log=False)
+        return self._respond(problem, request, exception)
 
     def render(
         self,
@@ -166,6 +204,7 @@ class ProblemHandler:
         request: RequestInfo | None = None,
         *,
         exception: BaseException | None = None,
+        log: bool = True,
     ) -> ProblemResponse:
         """Enrich, render and report *problem*; never raises.
 
@@ -173,12 +212,32 @@ class ProblemHandler:
             problem: the problem to send.
             request: the request it answers, for negotiation and the flow id.
             exception: the exception it came from, for logging and hooks.
+            log: False when the framework has logged this error already (a
+                Django error page the adapter rewrites); the hooks still run.
         """
-        flow_id = new_flow_id()
+        return self._respond(problem, request, exception, log=log)
+
+    def _respond(
+        self,
+        problem: Problem,
+        request: RequestInfo | None,
+        exception: BaseException | None,
+        flow_id: str | None = None,
+        *,
+        log: bool = True,
+    ) -> ProblemResponse:
         try:
-            flow_id = self._flow_id_for(problem, request)
+            if flow_id is None:
+                # A problem's own valid flow id wins over the request's.
+                own = problem.flow_id
+                if own is not None and is_valid_flow_id(own, self.config.flow_id_max_length):
+                    flow_id = own
+                else:
+                    flow_id = self.flow_id(request)
             response = self._render(problem, request, flow_id)
         except Exception:  # noqa: BLE001 - the error path cannot fail
+            if flow_id is None:
+                flow_id = new_flow_id()
             # Logged here, once, with the rendering failure's traceback; the
             # hooks still hear of the 500 the client got.
             self._reporter.failed(f"rendering a {type(problem).__name__}", flow_id, status=500)
@@ -187,20 +246,16 @@ class ProblemHandler:
             )
             self._reporter.report(report, log=False)
             return self._fallback(flow_id)
-        self._reporter.report(
-            ErrorReport(problem=problem, exception=exception, request=request, flow_id=flow_id)
-        )
+        if self._reporter.wants(response.status):
+            self._reporter.report(
+                ErrorReport(problem=problem, exception=exception, request=request, flow_id=flow_id),
+                log=log,
+            )
         return response
 
-    def _flow_id_for(self, problem: Problem, request: RequestInfo | None) -> str:
-        own = problem.flow_id
-        if own is not None and is_valid_flow_id(own, self.config.flow_id_max_length):
-            return own
-        return self.flow_id(request)
-
-    def _instance_for(self, request: RequestInfo | None) -> str | None:
+    def _instance_for(self, request: RequestInfo) -> str | None:
         source = self.config.instance
-        if source is None or request is None:
+        if source is None:
             return None
         if source == "path":
             return request.path
@@ -212,13 +267,17 @@ class ProblemHandler:
         self, problem: Problem, request: RequestInfo | None, flow_id: str
     ) -> ProblemResponse:
         config = self.config
-        accept = request.headers.get("Accept") if request is not None else None
-        media_type = negotiate(accept, self._offers)
+        if request is None:
+            media_type = self._offers[0]
+            instance = None
+        else:
+            media_type = negotiate(request.headers.get("Accept"), self._offers)
+            instance = None if problem.instance else self._instance_for(request)
         members = problem_to_dict(
             problem,
             flow_id_member=config.flow_id_member,
             flow_id=flow_id,
-            instance=None if problem.instance else self._instance_for(request),
+            instance=instance,
             base_uri=config.type_base_uri,
         )
         body = to_xml(members) if media_type == XML_MEDIA_TYPE else to_json(members)

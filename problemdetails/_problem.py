@@ -82,16 +82,20 @@ def check_member_name(name: str, policy: MemberNamePolicy, owner: str) -> None:
     message = (
         f"extension member name {name!r} of {owner} breaks RFC 9457 section 3.2's "
         "recommendation (start with a letter; letters, digits and '_' only; 3 or more "
-        "characters); rename it, or declare the problem class with member_names='warn'"
+        "characters)"
     )
     if policy == "reject":
-        raise InvalidProblemError(message)
+        raise InvalidProblemError(
+            f"{message}; rename it, or declare the problem class with member_names='warn'"
+        )
     warnings.warn(message, UserWarning, stacklevel=4)
 
 
 def _validate_uri(instance: Problem, attribute: attrs.Attribute[Any], value: object) -> None:
     if value is None and attribute.name == "instance":
         return
+    if value is builtins.type(instance).__problem_type__:
+        return  # the declared type URI, checked when the class was created
     if not isinstance(value, str):
         raise InvalidProblemError(f"{attribute.name} must be a string, got {value!r}")
     if not _lenient.get() and not is_uri_reference(value):
@@ -141,6 +145,19 @@ def _validate_headers(instance: Problem, attribute: attrs.Attribute[Any], value:
     for name, header in value.items():  # type: ignore[attr-defined]
         if not isinstance(name, str) or not isinstance(header, str):
             raise InvalidProblemError(f"headers must map str to str, got {name!r}: {header!r}")
+
+
+# With ``converter=dict`` type checkers take the parameter type from one of
+# dict's overloads and reject ``headers={"Allow": "GET"}``: they see typed
+# converters, while the runtime keeps the builtin (no extra call per problem).
+if TYPE_CHECKING:
+
+    def _to_dict(value: Mapping[str, Any], /) -> dict[str, Any]: ...
+
+    def _to_headers(value: Mapping[str, str], /) -> dict[str, str]: ...
+
+else:
+    _to_dict = _to_headers = dict
 
 
 def _default_type(self: Problem) -> str:
@@ -336,10 +353,10 @@ class Problem(_ProblemBase):
     instance: str | None = attrs.field(default=None, validator=_validate_uri)
     flow_id: str | None = attrs.field(default=None, eq=False)
     extensions: Mapping[str, Any] = attrs.field(
-        factory=dict, converter=dict, validator=_validate_extensions
+        factory=dict, converter=_to_dict, validator=_validate_extensions
     )
     headers: Mapping[str, str] = attrs.field(
-        factory=dict, converter=dict, validator=_validate_headers, eq=False, repr=False
+        factory=dict, converter=_to_headers, validator=_validate_headers, eq=False, repr=False
     )
 
     def __attrs_post_init__(self) -> None:

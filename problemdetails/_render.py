@@ -20,11 +20,6 @@ XML_NAMESPACE = "urn:ietf:rfc:7807"
 _ENCODER = json.JSONEncoder(separators=(",", ":"), allow_nan=False)
 
 
-def _text(value: Any) -> str:
-    # Lazy translation strings become text here, in the active language.
-    return value if type(value) is str else str(value)
-
-
 def problem_to_dict(
     problem: Problem,
     *,
@@ -37,20 +32,25 @@ def problem_to_dict(
 
     Standard members come first in RFC order, then the flow id, the declared
     extension members and the free-form ones. Members that are None are left
-    out. *flow_id* and *instance* fill those members when the problem has none.
+    out. *instance* fills that member when the problem has none; *flow_id* is
+    the flow id to send (the pipeline has validated it, or the problem's own),
+    and the problem's own ``flow_id`` is used only when it is None.
     """
     members: dict[str, Any] = {
         "type": problem.type if base_uri is None else resolve(problem.type, base_uri)
     }
-    if problem.title is not None:
-        members["title"] = _text(problem.title)
+    # Lazy translation strings become text here, in the active language.
+    title = problem.title
+    if title is not None:
+        members["title"] = title if type(title) is str else str(title)
     members["status"] = problem.status
-    if problem.detail is not None:
-        members["detail"] = _text(problem.detail)
+    detail = problem.detail
+    if detail is not None:
+        members["detail"] = detail if type(detail) is str else str(detail)
     instance = problem.instance or instance
     if instance is not None:
         members["instance"] = instance
-    flow_id = problem.flow_id or flow_id
+    flow_id = flow_id or problem.flow_id
     if flow_id is not None:
         members[flow_id_member] = flow_id
     for name, hook in unstructure_plan(type(problem)):

@@ -52,6 +52,14 @@ class Reporter:
         self._timeout = timeout
         self._executor: ThreadPoolExecutor | None = None
 
+    def wants(self, status: int) -> bool:
+        """Return whether a report of *status* would be logged or given to hooks.
+
+        Client errors are logged at DEBUG only: when that level is off, the
+        pipeline need not build a report at all.
+        """
+        return status >= _SERVER_ERROR or self._logger.isEnabledFor(logging.DEBUG)
+
     def report(self, report: ErrorReport, *, log: bool = True) -> None:
         """Log *report* and run the hooks if it is a server error; never raises.
 

@@ -1,0 +1,268 @@
+"""Per-request cost of the Flask extension and the WSGI middleware, against hand-written code.
+
+Run from the repository root with the project's environment::
+
+    .venv/bin/python bench/bench_flask.py
+
+Every case calls the WSGI application in-process (no network) with a fresh
+environ, reads the body and closes it, as a server would; subject and baseline
+run interleaved in the same process, and the per-request time is the minimum
+(and median) over the repeats. Cases:
+
+- ``error: raised problem``: a view raises a declared problem, answered by the
+  extension; the baseline raises a plain exception that a hand-written
+  ``@app.errorhandler`` turns into the same JSON document (``json.dumps``, a
+  ``uuid4`` flow id, the same headers). Aim: 1.05x or less.
+- ``error: unknown URL``: werkzeug's 404 through the extension, against a
+  hand-written ``@app.errorhandler(404)`` building the same document.
+- ``success: Flask``: a view that does not fail, with and without the
+  extension. Aim: no measurable difference.
+- ``success: WSGI``: the same for ``ProblemDetailsMiddleware`` around a bare
+  WSGI app (list body, and generator body) and around the Flask app.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import logging
+import statistics
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from flask import Flask, Response
+from werkzeug.exceptions import NotFound
+
+from problemdetails import Problem
+from problemdetails.adapters.flask import ProblemDetails
+from problemdetails.adapters.wsgi import ProblemDetailsMiddleware
+
+App = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+class OutOfCredit(
+    Problem,
+    type="https://example.com/probs/out-of-credit",
+    title="You do not have enough credit.",
+    status=403,
+):
+    balance: int
+    accounts: list[str]
+
+
+class HandOutOfCredit(Exception):  # noqa: N818 - named after the problem it stands for
+    def __init__(self, balance: int, accounts: list[str], detail: str) -> None:
+        super().__init__(detail)
+        self.balance = balance
+        self.accounts = accounts
+        self.detail = detail
+
+
+DETAIL = "Your current balance is 30, but that costs 50."
+ACCOUNTS = ["/account/12345", "/account/67890"]
+
+
+def extension_app() -> Flask:
+    app = Flask("bench_extension")
+    ProblemDetails(app)
+
+    @app.get("/fail")
+    def fail() -> str:
+        raise OutOfCredit(balance=30, accounts=ACCOUNTS, detail=DETAIL)
+
+    @app.get("/ok")
+    def ok() -> dict[str, bool]:
+        return {"ok": True}
+
+    return app
+
+
+def problem_json(members: dict[str, Any], status: int) -> Response:
+    flow_id = uuid.uuid4().hex
+    body = json.dumps({**members, "flow_id": flow_id}, separators=(",", ":"))
+    return Response(
+        body, status, headers={"Content-Type": "application/problem+json", "X-Flow-ID": flow_id}
+    )
+
+
+def hand_written_app() -> Flask:
+    app = Flask("bench_hand_written")
+
+    @app.errorhandler(HandOutOfCredit)
+    def out_of_credit(error: HandOutOfCredit) -> Response:
+        flow_id = uuid.uuid4().hex
+        body = json.dumps(
+            {
+                "type": "https://example.com/probs/out-of-credit",
+                "title": "You do not have enough credit.",
+                "status": 403,
+                "detail": error.detail,
+                "flow_id": flow_id,
+                "balance": error.balance,
+                "accounts": error.accounts,
+            },
+            separators=(",", ":"),
+        )
+        return Response(
+            body, 403, headers={"Content-Type": "application/problem+json", "X-Flow-ID": flow_id}
+        )
+
+    @app.errorhandler(NotFound)
+    def not_found(error: NotFound) -> Response:
+        return problem_json({"type": "about:blank", "title": "Not Found", "status": 404}, 404)
+
+    @app.get("/fail")
+    def fail() -> str:
+        raise HandOutOfCredit(balance=30, accounts=ACCOUNTS, detail=DETAIL)
+
+    @app.get("/ok")
+    def ok() -> dict[str, bool]:
+        return {"ok": True}
+
+    return app
+
+
+def bare_list(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+    start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "2")])
+    return [b"ok"]
+
+
+def bare_generator(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterator[bytes]:
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    yield b"o"
+    yield b"k"
+
+
+def environ_for(path: str) -> dict[str, Any]:
+    return {
+        "REQUEST_METHOD": "GET",
+        "SCRIPT_NAME": "",
+        "PATH_INFO": path,
+        "QUERY_STRING": "",
+        "SERVER_NAME": "localhost",
+        "SERVER_PORT": "80",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_HOST": "localhost",
+        "HTTP_ACCEPT": "application/json",
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(),
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+    }
+
+
+def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+    return None
+
+
+def per_request(app: App, path: str, number: int) -> float:
+    """CPU seconds per request, over *number* requests (CPU time: other processes do not count)."""
+    base = environ_for(path)
+    begin = time.process_time()
+    for _ in range(number):
+        result = app(dict(base), start_response)
+        for _chunk in result:
+            pass
+        close = getattr(result, "close", None)
+        if close is not None:
+            close()
+    return (time.process_time() - begin) / number
+
+
+def compare(
+    name: str, subject: App, baseline: App, path: str, *, repeat: int, number: int
+) -> tuple[str, float, float, float, float]:
+    per_request(subject, path, number // 10)  # warm up both
+    per_request(baseline, path, number // 10)
+    ours: list[float] = []
+    theirs: list[float] = []
+    for _ in range(repeat):
+        ours.append(per_request(subject, path, number))
+        theirs.append(per_request(baseline, path, number))
+    return (
+        name,
+        min(ours) * 1e6,
+        min(theirs) * 1e6,
+        statistics.median(ours) / statistics.median(theirs),
+        min(ours) / min(theirs),
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--number", type=int, default=2_000)
+    args = parser.parse_args()
+    # Client errors are logged at DEBUG; keep the benchmark free of log output.
+    logging.getLogger("problemdetails").setLevel(logging.WARNING)
+
+    extension, hand = extension_app(), hand_written_app()
+    plain = Flask("bench_plain")
+    plain.add_url_rule("/ok", view_func=lambda: {"ok": True})
+    rows = [
+        compare(
+            "error: raised problem",
+            extension,
+            hand,
+            "/fail",
+            repeat=args.repeat,
+            number=args.number,
+        ),
+        compare(
+            "error: unknown URL (404)",
+            extension,
+            hand,
+            "/nowhere",
+            repeat=args.repeat,
+            number=args.number,
+        ),
+        compare(
+            "success: Flask + extension",
+            extension,
+            plain,
+            "/ok",
+            repeat=args.repeat,
+            number=args.number,
+        ),
+        compare(
+            "success: Flask + middleware",
+            ProblemDetailsMiddleware(plain),
+            plain,
+            "/ok",
+            repeat=args.repeat,
+            number=args.number,
+        ),
+        compare(
+            "success: WSGI list body",
+            ProblemDetailsMiddleware(bare_list),
+            bare_list,
+            "/ok",
+            repeat=args.repeat,
+            number=args.number * 10,
+        ),
+        compare(
+            "success: WSGI generator body",
+            ProblemDetailsMiddleware(bare_generator),
+            bare_generator,
+            "/ok",
+            repeat=args.repeat,
+            number=args.number * 10,
+        ),
+    ]
+    print(f"{'case':32} {'ours us':>9} {'base us':>9} {'diff us':>8} {'min x':>7} {'med x':>7}")
+    for name, ours, theirs, median_ratio, min_ratio in rows:
+        print(
+            f"{name:32} {ours:9.2f} {theirs:9.2f} {ours - theirs:8.2f}"
+            f" {min_ratio:7.3f} {median_ratio:7.3f}"
+        )
+
+
+if __name__ == "__main__":
+    main()
