@@ -1,0 +1,237 @@
+"""Django's side of a failing request, for the pipeline and back.
+
+Django's exceptions as problems, a Django request as the `RequestInfo` the
+pipeline reads, a rendered problem as an ``HttpResponse``, and the error pages
+Django makes itself, recognised and rewritten in place.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, ClassVar, TypeGuard
+
+from django.conf import settings
+from django.core.exceptions import (
+    NON_FIELD_ERRORS,
+    BadRequest,
+    PermissionDenied,
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+    ValidationError,
+)
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http.multipartparser import MultiPartParserError
+from django.utils.encoding import escape_uri_path
+from django.utils.functional import Promise
+from django.utils.log import log_response
+from django.utils.translation import get_language
+
+from problemdetails import (
+    Config,
+    FieldError,
+    InternalError,
+    Problem,
+    ProblemFactory,
+    RequestInfo,
+    ValidationProblem,
+    json_pointer,
+)
+
+if TYPE_CHECKING:
+    from problemdetails import ProblemHandler, ProblemResponse
+
+# Django's log_response() marks each response it logs with this attribute and
+# skips marked ones; the pipeline has logged 5xx problems already.
+_LOGGED = "_has_been_logged"
+_PROBLEM_MEDIA = "application/problem+"
+# Headers that describe the body of an error page the problem replaces.
+_PAGE_HEADERS = ("Content-Encoding", "Content-Disposition", "ETag", "Last-Modified")
+_SERVER_ERROR = 500
+
+
+def _about_blank(status: int) -> Callable[[BaseException], Problem]:
+    # Problems are immutable: one instance per status serves every request.
+    problem = Problem(status=status)
+
+    def factory(_: BaseException) -> Problem:
+        return problem
+
+    factory.__qualname__ = f"about_blank_{status}"
+    return factory
+
+
+def _validation_problem(error: ValidationError) -> ValidationProblem:
+    if hasattr(error, "error_dict"):
+        errors = [
+            FieldError(
+                detail=message, pointer=None if field == NON_FIELD_ERRORS else json_pointer(field)
+            )
+            for field, messages in error.message_dict.items()
+            for message in messages
+        ]
+    else:
+        errors = [FieldError(detail=message) for message in error.messages]
+    return ValidationProblem(errors=errors)
+
+
+#: Django's exceptions, with the statuses Django itself answers them with.
+DEFAULTS: Mapping[type[BaseException], ProblemFactory] = {
+    Http404: _about_blank(404),
+    PermissionDenied: _about_blank(403),
+    BadRequest: _about_blank(400),
+    SuspiciousOperation: _about_blank(400),
+    MultiPartParserError: _about_blank(400),
+    ValidationError: _validation_problem,
+}
+
+
+class _MetaHeaders:
+    """Case-insensitive request header lookup straight from ``request.META``.
+
+    Cheaper than building ``request.headers`` on every error.
+    """
+
+    __slots__ = ("_meta",)
+    # Header name -> META key; the pipeline asks for the same few names.
+    _keys: ClassVar[dict[str, str]] = {}
+
+    def __init__(self, meta: Mapping[str, object]) -> None:
+        self._meta = meta
+
+    def get(self, key: str, /) -> str | None:
+        name = self._keys.get(key)
+        if name is None:
+            name = key.upper().replace("-", "_")
+            if name not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+                name = "HTTP_" + name
+            if len(self._keys) < 64:  # noqa: PLR2004 - names come from settings and hooks
+                self._keys[key] = name
+        value = self._meta.get(name)
+        return value if isinstance(value, str) else None
+
+
+def _absolute_url(request: HttpRequest) -> str | None:
+    try:
+        return request.build_absolute_uri()
+    except Exception:  # noqa: BLE001 - DisallowedHost; the error path cannot fail
+        return None
+
+
+def request_info(request: HttpRequest, config: Config) -> RequestInfo:
+    """Return what the pipeline reads of *request*: method, path, URL and headers.
+
+    The path is percent-encoded, as ``instance`` needs a URI reference. Path
+    and URL are only worked out when ``instance`` or the report hooks may use
+    them (the URL costs a validation of the Host header).
+    """
+    hooks = bool(config.report_hooks)
+    instance = config.instance
+    return RequestInfo(
+        method=request.method,
+        url=_absolute_url(request) if hooks or instance not in (None, "path") else None,
+        path=escape_uri_path(request.path) if hooks or instance is not None else None,
+        headers=_MetaHeaders(request.META),
+    )
+
+
+def _is_lazy(text: object) -> bool:
+    return isinstance(text, Promise)
+
+
+def _content_language(problem: Problem | None) -> str | None:
+    # Lazy translation strings are rendered in the active language; say which.
+    if problem is None or not (_is_lazy(problem.title) or _is_lazy(problem.detail)):
+        return None
+    return get_language() if settings.USE_I18N else None
+
+
+def to_http_response(response: ProblemResponse, problem: Problem | None) -> HttpResponse:
+    """Return the rendered *response* of *problem* as an ``HttpResponse``.
+
+    ``Content-Language`` names the active language when the problem's title
+    or detail is a lazy translation string, rendered in that language. A 5xx
+    is marked as logged: the pipeline has logged it, so Django does not again.
+    """
+    result = HttpResponse(response.body, status=response.status, content_type=response.content_type)
+    for name, value in response.headers[1:]:
+        result[name] = value
+    language = _content_language(problem)
+    if language:
+        result["Content-Language"] = language
+    if response.status >= _SERVER_ERROR:
+        setattr(result, _LOGGED, True)
+    return result
+
+
+def is_django_error_page(
+    response: HttpResponseBase, request: HttpRequest
+) -> TypeGuard[HttpResponse]:
+    """Return whether *response*, a 4xx or 5xx, is an error page Django made itself.
+
+    Those are the responses Django's ``log_response()`` has logged on the way
+    (exceptions outside views, CSRF failures, ``require_POST``'s 405, ...) and
+    the 404 of a URL that matched no route. A response that is a problem
+    already, or that a view returned on purpose, is not.
+    """
+    made_by_django = getattr(response, _LOGGED, False) or (
+        response.status_code == 404 and request.resolver_match is None  # noqa: PLR2004
+    )
+    return (
+        made_by_django
+        and response.status_code <= 599  # noqa: PLR2004
+        and isinstance(response, HttpResponse)
+        and not response.get("Content-Type", "").startswith(_PROBLEM_MEDIA)
+    )
+
+
+def rewrite(handler: ProblemHandler, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """Turn an error page Django made into the problem of the same status, in place.
+
+    The page's headers and cookies (set by other middleware) are kept, except
+    those that described its body.
+    """
+    info = request_info(request, handler.config)
+    status = response.status_code
+    if not getattr(response, _LOGGED, False):
+        rendered = handler.handle(Http404(), info)
+    else:
+        # Django logged it (and sent got_request_exception for a 500) already.
+        problem = InternalError() if status == _SERVER_ERROR else Problem(status=status)
+        rendered = handler.render(problem, info, log=False)
+    response.status_code = rendered.status
+    response.content = rendered.body
+    for name in _PAGE_HEADERS:
+        response.headers.pop(name, None)
+    if response.has_header("Content-Length"):
+        response["Content-Length"] = str(len(rendered.body))
+    for name, value in rendered.headers:
+        response[name] = value
+    return response
+
+
+def after_suspicious(
+    request: HttpRequest, exception: SuspiciousOperation, response: HttpResponse
+) -> None:
+    """Do what Django's own handler does after a ``SuspiciousOperation``; never raises.
+
+    It logs it on ``django.security.<name>`` at ERROR, and keeps
+    ``request.POST`` from raising again (error reports read it).
+    """
+    try:
+        if isinstance(exception, (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent)):
+            mark = getattr(request, "_mark_post_parse_error", None)
+            if mark is not None:
+                mark()
+        log_response(
+            str(exception),
+            exception=exception,
+            request=request,
+            response=response,
+            level="error",
+            logger=logging.getLogger(f"django.security.{type(exception).__name__}"),
+        )
+    except Exception:  # noqa: BLE001, S110 - the error path cannot fail
+        pass

@@ -1,0 +1,826 @@
+"""The Django adapter through the test client (WSGI) and the async client (ASGI)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import re
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import django
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.handlers.asgi import ASGIHandler
+from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import got_request_exception
+from django.http import HttpRequest, HttpResponse
+from django.test import AsyncClient, Client, override_settings
+from django.test.client import encode_multipart
+from django.utils import translation
+
+os.environ["DJANGO_SETTINGS_MODULE"] = "django_project.settings"
+django.setup()
+
+from django_project.middleware import MiddlewareFailure  # noqa: E402
+from django_project.views import GIVEN, PRIVATE  # noqa: E402
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from strategies import leaks, secret_exceptions  # noqa: E402
+
+from problemdetails import ErrorReport, InternalError, Problem, ProblemHandler  # noqa: E402
+from problemdetails.adapters.django import (  # noqa: E402
+    ProblemDetailsMiddleware,
+    get_handler,
+    problem_response,
+)
+
+TESTS = Path(__file__).parent
+GENERATED = re.compile(r"[0-9a-f]{32}")
+INTERNAL_DETAIL = (
+    "The server encountered an unexpected condition that prevented it from fulfilling the request."
+)
+# What SecurityMiddleware adds to every response of the test project.
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+LOCALE_MIDDLEWARE = [
+    "problemdetails.adapters.django.ProblemDetailsMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+]
+
+
+class Fetch:
+    """Requests through the test client (WSGI) or the async client (ASGI)."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+
+    def __call__(
+        self,
+        method: str,
+        path: str,
+        *,
+        raise_exceptions: bool = False,
+        **kwargs: Any,
+    ) -> HttpResponse:
+        if self.kind == "asgi":
+            client: Any = AsyncClient(raise_request_exception=raise_exceptions)
+            response: HttpResponse = asyncio.run(getattr(client, method)(path, **kwargs))
+        else:
+            client = Client(raise_request_exception=raise_exceptions)
+            response = getattr(client, method)(path, **kwargs)
+        return response
+
+    def get(self, path: str, **kwargs: Any) -> HttpResponse:
+        return self("get", path, **kwargs)
+
+    def post(self, path: str, **kwargs: Any) -> HttpResponse:
+        return self("post", path, **kwargs)
+
+
+@pytest.fixture(name="fetch", params=["wsgi", "asgi"])
+def _fetch(request: pytest.FixtureRequest) -> Fetch:
+    """Each test runs under the WSGI test client and under the ASGI async client."""
+    return Fetch(request.param)
+
+
+@pytest.fixture(name="view", params=["sync", "async"])
+def _view(request: pytest.FixtureRequest) -> str:
+    """The URL prefix of the sync or the async form of a view."""
+    return "/" if request.param == "sync" else "/async/"
+
+
+@pytest.fixture(name="records")
+def _records(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
+    """Every log record, from every logger."""
+    caplog.set_level(logging.DEBUG)
+    return caplog
+
+
+@pytest.fixture(name="signals")
+def _signals() -> Iterator[list[BaseException | None]]:
+    """The exceptions current when got_request_exception was sent, in order."""
+    sent: list[BaseException | None] = []
+
+    def receiver(**kwargs: object) -> None:
+        sent.append(sys.exc_info()[1])
+
+    got_request_exception.connect(receiver, dispatch_uid="test-django-signals")
+    yield sent
+    got_request_exception.disconnect(dispatch_uid="test-django-signals")
+
+
+def body(response: HttpResponse) -> dict[str, Any]:
+    assert response["Content-Type"] == "application/problem+json"
+    result: dict[str, Any] = json.loads(response.content)
+    return result
+
+
+def flow_id(response: HttpResponse) -> str:
+    value = response["X-Flow-ID"]
+    assert GENERATED.fullmatch(value)
+    return value
+
+
+def about_blank(status: int, title: str, response: HttpResponse) -> dict[str, Any]:
+    return {"type": "about:blank", "title": title, "status": status, "flow_id": flow_id(response)}
+
+
+def errors_of(records: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    return [record for record in records.records if record.levelno >= logging.ERROR]
+
+
+class TestRaisedProblems:
+    """A problem raised in a view renders as itself."""
+
+    def test_declared_problem(self, fetch: Fetch, view: str):
+        """Status, media type, flow id header and every member, in RFC order."""
+        response = fetch.get(f"{view}raise/problem/")
+        assert response.status_code == 403
+        assert dict(response.headers) == {
+            "Content-Type": "application/problem+json",
+            "X-Flow-ID": flow_id(response),
+            "Content-Length": str(len(response.content)),
+            **SECURITY_HEADERS,
+        }
+        assert response.content == (
+            b'{"type":"https://testproject.example/problems/out-of-credit",'
+            b'"title":"You do not have enough credit.","status":403,'
+            b'"detail":"Your current balance is 30, but that costs 50.",'
+            b'"flow_id":"' + flow_id(response).encode() + b'",'
+            b'"balance":30,"accounts":["/account/12345","/account/67890"]}'
+        )
+
+    def test_problem_headers(self, fetch: Fetch, view: str):
+        """A problem's own headers (Retry-After) reach the response."""
+        response = fetch.get(f"{view}raise/retry/")
+        assert response.status_code == 503
+        assert response["Retry-After"] == "120"
+        assert body(response) == {
+            **about_blank(503, "Service Unavailable", response),
+            "detail": "Down for maintenance.",
+            "retry_after": 120,
+        }
+
+    def test_raised_5xx_logged_once(self, fetch: Fetch, records: pytest.LogCaptureFixture):
+        """A raised 5xx problem is one ERROR record with itself as exception; no signal."""
+        sent: list[object] = []
+        got_request_exception.connect(sent.append, dispatch_uid="test-raised-5xx")
+        try:
+            response = fetch.get("/raise/retry/", raise_exceptions=True)
+        finally:
+            got_request_exception.disconnect(dispatch_uid="test-raised-5xx")
+        (record,) = errors_of(records)
+        assert record.name == "django.request"
+        assert record.flow_id == flow_id(response)
+        assert isinstance(record.exc_info[1], Problem)
+        assert sent == []
+
+
+TITLES = {400: "Bad Request", 403: "Forbidden", 404: "Not Found"}
+
+
+class TestDjangoExceptions:
+    """Django's exceptions become about:blank problems with Django's status."""
+
+    @pytest.mark.parametrize(
+        ("name", "status"),
+        [
+            ("http404", 404),
+            ("permission-denied", 403),
+            ("bad-request", 400),
+            ("multipart", 400),
+            ("suspicious-operation", 400),
+            ("disallowed-host", 400),
+            ("disallowed-redirect", 400),
+            ("suspicious-file-operation", 400),
+            ("suspicious-multipart-form", 400),
+            ("suspicious-session", 400),
+            ("request-data-too-big", 400),
+            ("too-many-fields-sent", 400),
+            ("too-many-files-sent", 400),
+            ("unprintable-suspicion", 400),
+        ],
+    )
+    def test_status(self, fetch: Fetch, view: str, name: str, status: int):
+        """The status Django gives it, the status phrase as title, and no message."""
+        response = fetch.get(f"{view}raise/{name}/", raise_exceptions=True)
+        assert response.status_code == status
+        assert body(response) == about_blank(status, TITLES[status], response)
+        assert PRIVATE.encode() not in response.content
+
+    def test_suspicious_logged_on_security_logger(
+        self, fetch: Fetch, records: pytest.LogCaptureFixture
+    ):
+        """A SuspiciousOperation is logged on django.security.<name>, as Django does, once."""
+        response = fetch.get("/raise/disallowed-redirect/")
+        warnings_and_up = [r for r in records.records if r.levelno >= logging.WARNING]
+        (record,) = warnings_and_up
+        assert record.name == "django.security.DisallowedRedirect"
+        assert record.levelno == logging.ERROR
+        assert record.getMessage() == PRIVATE
+        assert record.status_code == 400
+        assert record.request.path == "/raise/disallowed-redirect/"
+        assert response.status_code == 400
+
+    def test_client_error_logged_by_django(self, fetch: Fetch, records: pytest.LogCaptureFixture):
+        """A 4xx keeps Django's WARNING on django.request and adds only a DEBUG record."""
+        response = fetch.get("/raise/permission-denied/")
+        levels = [(r.name, r.levelno) for r in records.records if r.name.startswith("django")]
+        assert levels == [("django.request", logging.DEBUG), ("django.request", logging.WARNING)]
+        assert records.records[-1].getMessage() == "Forbidden: /raise/permission-denied/"
+        assert response.status_code == 403
+
+
+class TestRealSuspiciousRequests:
+    """Requests past Django's limits, as a client would send them."""
+
+    def test_too_many_fields(self, fetch: Fetch):
+        """More query fields than DATA_UPLOAD_MAX_NUMBER_FIELDS: 400, as Django answers."""
+        response = fetch.get("/query/", data={f"field{i}": "x" for i in range(11)})
+        assert response.status_code == 400
+        assert body(response) == about_blank(400, "Bad Request", response)
+
+    def test_body_too_big(self, fetch: Fetch):
+        """A form body over DATA_UPLOAD_MAX_MEMORY_SIZE: 400, as Django answers (not 413)."""
+        response = fetch.post("/body/", data={"text": "x" * 2048})
+        assert response.status_code == 400
+        assert body(response) == about_blank(400, "Bad Request", response)
+
+    def test_too_many_files(self, fetch: Fetch, records: pytest.LogCaptureFixture):
+        """More files than DATA_UPLOAD_MAX_NUMBER_FILES: 400, logged on django.security."""
+        files = {f"file{i}": SimpleUploadedFile(f"f{i}.txt", b"content") for i in range(3)}
+        response = fetch.post(
+            "/body/",
+            data=encode_multipart("BoUnDaRy", files),
+            content_type="multipart/form-data; boundary=BoUnDaRy",
+        )
+        assert response.status_code == 400
+        assert body(response) == about_blank(400, "Bad Request", response)
+        names = [r.name for r in records.records if r.levelno >= logging.WARNING]
+        assert names == ["django.security.TooManyFilesSent"]
+
+
+class TestValidationError:
+    """ValidationError becomes a validation problem whose errors point at the fields."""
+
+    def test_error_dict(self, fetch: Fetch, view: str):
+        """Field errors point at their field (escaped); non-field errors have no pointer."""
+        response = fetch.get(f"{view}raise/validation/")
+        assert response.status_code == 422
+        assert body(response) == {
+            "type": "urn:problemdetails:validation-error",
+            "title": "Your request is not valid.",
+            "status": 422,
+            "flow_id": flow_id(response),
+            "errors": [
+                {"detail": "Enter a valid email address.", "pointer": "#/email"},
+                {"detail": "Ensure this value is greater than or equal to 18.", "pointer": "#/age"},
+                {"detail": "Odd name.", "pointer": "#/a~1b~0c"},
+                {"detail": "Passwords do not match."},
+            ],
+        }
+
+    def test_single_message_with_params(self, fetch: Fetch):
+        """A single message is rendered with its params and has no pointer."""
+        response = fetch.get("/raise/validation-message/")
+        assert body(response)["errors"] == [{"detail": "Start must be before 2024-01-01."}]
+
+    def test_message_list(self, fetch: Fetch):
+        """A list of messages gives one error each."""
+        response = fetch.get("/raise/validation-list/")
+        assert body(response)["errors"] == [{"detail": "First."}, {"detail": "Second."}]
+
+    def test_form_errors(self, fetch: Fetch):
+        """A Django form's errors, raised as ValidationError(form.errors.as_data())."""
+        response = fetch.post("/sign-up/", data={"email": "nope", "age": "12"})
+        assert response.status_code == 422
+        assert body(response)["errors"] == [
+            {"detail": "Enter a valid email address.", "pointer": "#/email"},
+            {"detail": "Ensure this value is greater than or equal to 18.", "pointer": "#/age"},
+        ]
+
+    def test_form_errors_translated(self, fetch: Fetch):
+        """Django's own messages come in the active language."""
+        with override_settings(MIDDLEWARE=LOCALE_MIDDLEWARE, ROOT_URLCONF="django_project.urls"):
+            response = fetch.post(
+                "/sign-up/", data={"email": "nope"}, headers={"Accept-Language": "de"}
+            )
+        assert body(response)["errors"] == [
+            {"detail": "Bitte gültige E-Mail-Adresse eingeben.", "pointer": "#/email"},
+            {"detail": "Dieses Feld ist zwingend erforderlich.", "pointer": "#/age"},
+        ]
+
+
+class TestUnexpectedErrors:
+    """Anything else is the generic 500: it never leaks, and Django's listeners still hear of it."""
+
+    @pytest.mark.parametrize("debug", [False, True])
+    def test_generic_500(self, fetch: Fetch, view: str, debug: bool):
+        """Fixed text and the flow id, whatever DEBUG says."""
+        with override_settings(DEBUG=debug):
+            response = fetch.get(f"{view}raise/unexpected/")
+        assert response.status_code == 500
+        assert body(response) == {
+            **about_blank(500, "Internal Server Error", response),
+            "detail": INTERNAL_DETAIL,
+        }
+        assert PRIVATE.encode() not in response.content
+
+    def test_library_debug_shows_exception(self, fetch: Fetch):
+        """The library's own DEBUG setting adds the exception and its traceback."""
+        with override_settings(PROBLEMDETAILS={"DEBUG": True}):
+            response = fetch.get("/raise/unexpected/")
+        document = body(response)
+        assert document["detail"] == f"RuntimeError: {PRIVATE}"
+        assert any("raise exception" in line for line in document["traceback"])
+
+    def test_one_error_record(self, fetch: Fetch, view: str, records: pytest.LogCaptureFixture):
+        """Exactly one ERROR record: on django.request, with the exception and the flow id."""
+        response = fetch.get(f"{view}raise/unexpected/")
+        (record,) = errors_of(records)
+        assert record.name == "django.request"
+        assert isinstance(record.exc_info[1], RuntimeError)
+        assert record.flow_id == flow_id(response)
+        assert record.getMessage() == (
+            f"RuntimeError answered with a 500 problem (flow id {flow_id(response)})"
+        )
+
+    def test_signal_sent_once(self, fetch: Fetch, view: str, signals: list[BaseException | None]):
+        """got_request_exception is sent once, while the exception is current (Sentry reads it)."""
+        fetch.get(f"{view}raise/unexpected/")
+        (current,) = signals
+        assert isinstance(current, RuntimeError)
+        assert str(current) == PRIVATE
+
+    def test_test_client_reraises(self, fetch: Fetch):
+        """Django's test clients re-raise it, as they do without the middleware."""
+        with pytest.raises(RuntimeError, match=PRIVATE):
+            fetch.get("/raise/unexpected/", raise_exceptions=True)
+
+    def test_no_signal_for_problems(self, fetch: Fetch, signals: list[BaseException | None]):
+        """Problems and Django's 4xx exceptions are not unexpected: no signal."""
+        for name in ("problem", "retry", "http404", "validation", "disallowed-host"):
+            fetch.get(f"/raise/{name}/", raise_exceptions=True)
+        assert signals == []
+
+    def test_debug_propagate_exceptions(
+        self, fetch: Fetch, signals: list[BaseException | None], records: pytest.LogCaptureFixture
+    ):
+        """With DEBUG_PROPAGATE_EXCEPTIONS the exception propagates, as in plain Django.
+
+        Django sends the signal (once per middleware layer it passes) and logs nothing.
+        """
+        with override_settings(DEBUG_PROPAGATE_EXCEPTIONS=True), pytest.raises(RuntimeError):
+            fetch.get("/raise/unexpected/")
+        assert signals
+        assert all(isinstance(current, RuntimeError) for current in signals)
+        assert errors_of(records) == []
+
+    def test_failing_mapping(self, fetch: Fetch, signals: list[BaseException | None]):
+        """A mapping that raises gives the generic 500 and counts as unexpected."""
+
+        def broken(exception: BaseException) -> Problem:
+            raise ValueError("mapping bug")
+
+        with override_settings(PROBLEMDETAILS={"MAPPINGS": {RuntimeError: broken}}):
+            response = fetch.get("/raise/unexpected/")
+        assert body(response)["detail"] == INTERNAL_DETAIL
+        assert len(signals) == 1
+
+    def test_user_mapping(self, fetch: Fetch, throwaway_types: list[type[Problem]]):
+        """MAPPINGS in PROBLEMDETAILS turn an exception into a declared problem."""
+
+        class Conflict(Problem, type="https://example.com/conflict", title="Conflict", status=409):
+            pass
+
+        throwaway_types.append(Conflict)
+        with override_settings(PROBLEMDETAILS={"MAPPINGS": {RuntimeError: Conflict}}):
+            response = fetch.get("/raise/unexpected/")
+        assert response.status_code == 409
+        assert body(response)["type"] == "https://example.com/conflict"
+
+
+# The pipeline logs every 500 with its traceback: on a logger of its own that
+# lets nothing through, thousands of examples spend no time formatting them.
+QUIET = {"LOGGER_NAME": "tests.django.quiet"}
+logging.getLogger(QUIET["LOGGER_NAME"]).addHandler(logging.NullHandler())
+logging.getLogger(QUIET["LOGGER_NAME"]).propagate = False
+logging.getLogger(QUIET["LOGGER_NAME"]).setLevel(logging.CRITICAL)
+ACCEPTS = st.sampled_from(["", "application/json", "application/problem+xml", "text/html"])
+
+
+def assert_never_leaks(exception: BaseException, accept: str, *, debug: bool) -> None:
+    GIVEN.append(exception)
+    try:
+        with override_settings(DEBUG=debug, PROBLEMDETAILS=QUIET):
+            response = Client(raise_request_exception=False).get(
+                "/raise-given/", headers={"Accept": accept} if accept else {}
+            )
+    finally:
+        GIVEN.pop()
+    assert response.status_code == 500
+    assert not leaks(response.content)
+    assert not any(leaks(f"{name}: {value}") for name, value in response.headers.items())
+
+
+class TestNeverLeaksProperty:
+    """Whatever an unexpected exception carries, and whatever DEBUG says, none of it leaks."""
+
+    @pytest.mark.slow
+    @given(exception=secret_exceptions(), accept=ACCEPTS, debug=st.booleans())
+    def test_secrets_never_leak(self, exception: BaseException, accept: str, debug: bool):
+        """No secret in message, args, notes, cause or context reaches the response.
+
+        The 'leaks' profile runs it for 10,000 exceptions.
+        """
+        assert_never_leaks(exception, accept, debug=debug)
+
+
+class TestSentry:
+    """Sentry's Django integration, for real, in a process of its own (it patches Django)."""
+
+    def test_one_event_per_unexpected_error(self):
+        """One event per unexpected error, sync or async, WSGI or ASGI; none for problems."""
+        pytest.importorskip("sentry_sdk")
+        paths = [
+            "/raise/unexpected/",
+            "/async/raise/unexpected/",
+            "/raise/retry/",
+            "/raise/http404/",
+        ]
+        result = subprocess.run(
+            [sys.executable, "-m", "django_project.sentry_probe", *paths],
+            cwd=TESTS,
+            env={**os.environ, "PYTHONPATH": str(TESTS)},
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
+        unexpected = [{"type": "RuntimeError", "mechanism": "django"}]
+        assert [
+            (entry["path"], entry["kind"], entry["status"], entry["events"])
+            for entry in json.loads(result.stdout)
+        ] == [
+            ("/raise/unexpected/", "wsgi", 500, unexpected),
+            ("/raise/unexpected/", "asgi", 500, unexpected),
+            ("/async/raise/unexpected/", "wsgi", 500, unexpected),
+            ("/async/raise/unexpected/", "asgi", 500, unexpected),
+            ("/raise/retry/", "wsgi", 503, []),
+            ("/raise/retry/", "asgi", 503, []),
+            ("/raise/http404/", "wsgi", 404, []),
+            ("/raise/http404/", "asgi", 404, []),
+        ]
+
+
+class TestDjangoErrorPages:
+    """Error pages Django makes outside views are rewritten into problems."""
+
+    @pytest.mark.parametrize("debug", [False, True])
+    def test_unknown_url(self, fetch: Fetch, debug: bool):
+        """A URL that matches no route: a 404 problem, never the debug page."""
+        with override_settings(DEBUG=debug):
+            response = fetch.get("/no/such/route/")
+        assert response.status_code == 404
+        assert dict(response.headers) == {
+            "Content-Type": "application/problem+json",
+            "Content-Length": str(len(response.content)),
+            **SECURITY_HEADERS,
+            "X-Flow-ID": flow_id(response),
+        }
+        assert body(response) == about_blank(404, "Not Found", response)
+
+    def test_unknown_url_mapped(self, fetch: Fetch, throwaway_types: list[type[Problem]]):
+        """A mapping for Http404 applies to unknown URLs too."""
+
+        class NoSuchThing(Problem, type="https://example.com/none", title="None", status=404):
+            pass
+
+        throwaway_types.append(NoSuchThing)
+        settings = {"MAPPINGS": {"django.http.Http404": NoSuchThing}}
+        with override_settings(PROBLEMDETAILS=settings):
+            response = fetch.get("/no/such/route/")
+        assert body(response)["type"] == "https://example.com/none"
+
+    def test_append_slash_still_redirects(self, fetch: Fetch):
+        """CommonMiddleware's APPEND_SLASH redirect is left alone."""
+        response = fetch.get("/ok")
+        assert response.status_code == 301
+        assert response["Location"] == "/ok/"
+
+    def test_method_not_allowed(self, fetch: Fetch):
+        """require_POST's 405 keeps its Allow header."""
+        response = fetch.get("/post-only/")
+        assert response.status_code == 405
+        assert response["Allow"] == "POST"
+        assert body(response) == about_blank(405, "Method Not Allowed", response)
+
+    def test_gone(self, fetch: Fetch):
+        """RedirectView's 410."""
+        response = fetch.get("/gone/")
+        assert body(response) == about_blank(410, "Gone", response)
+
+    @pytest.mark.parametrize("debug", [False, True])
+    def test_middleware_error(
+        self,
+        fetch: Fetch,
+        debug: bool,
+        records: pytest.LogCaptureFixture,
+        signals: list[BaseException | None],
+    ):
+        """An exception in another middleware: the generic 500, logged once (by Django)."""
+        with override_settings(DEBUG=debug):
+            response = fetch.get("/middleware-error/")
+        assert response.status_code == 500
+        assert body(response) == {
+            **about_blank(500, "Internal Server Error", response),
+            "detail": INTERNAL_DETAIL,
+        }
+        assert b"secret-in-middleware" not in response.content
+        (record,) = errors_of(records)
+        assert record.name == "django.request"
+        assert isinstance(record.exc_info[1], MiddlewareFailure)
+        assert len(signals) == 1
+
+    def test_middleware_error_reaches_hooks(self, fetch: Fetch):
+        """The report hooks hear of that 500 too."""
+        reports: list[ErrorReport] = []
+        with override_settings(PROBLEMDETAILS={"REPORT_HOOKS": [reports.append]}):
+            response = fetch.get("/middleware-error/")
+        (report,) = reports
+        assert report.problem == InternalError()
+        assert report.flow_id == flow_id(response)
+        assert report.request is not None
+        assert report.request.path == "/middleware-error/"
+
+    @pytest.mark.parametrize("debug", [False, True])
+    def test_disallowed_host(self, fetch: Fetch, debug: bool, records: pytest.LogCaptureFixture):
+        """A Host header not in ALLOWED_HOSTS (refused by CommonMiddleware): a 400 problem."""
+        with override_settings(DEBUG=debug):
+            response = fetch.get("/ok/", headers={"Host": "evil.example"})
+        assert response.status_code == 400
+        assert body(response) == about_blank(400, "Bad Request", response)
+        assert b"evil.example" not in response.content
+        names = [r.name for r in records.records if r.levelno >= logging.WARNING]
+        assert names == ["django.security.DisallowedHost"]
+
+    def test_body_too_big_for_csrf_middleware(self, records: pytest.LogCaptureFixture):
+        """A body too big for CsrfViewMiddleware to read: Django's 400, rewritten, logged once."""
+        client = Client(enforce_csrf_checks=True)
+        client.cookies["csrftoken"] = "a" * 32
+        response = client.post("/protected/", data={"text": "x" * 2048})
+        assert response.status_code == 400
+        assert body(response) == about_blank(400, "Bad Request", response)
+        names = [r.name for r in records.records if r.levelno >= logging.WARNING]
+        assert names == ["django.security.RequestDataTooBig"]
+
+    def test_disallowed_host_and_instance_url(self, fetch: Fetch):
+        """With INSTANCE = 'url', a Host header not allowed gives no instance, not a failure."""
+        with override_settings(PROBLEMDETAILS={"INSTANCE": "url"}):
+            response = fetch.get("/ok/", headers={"Host": "evil.example"})
+        assert body(response) == about_blank(400, "Bad Request", response)
+
+    def test_own_error_page_left_alone(self, fetch: Fetch):
+        """A 404 page a view returns on purpose is not rewritten."""
+        response = fetch.get("/html-not-found/")
+        assert response.status_code == 404
+        assert response["Content-Type"] == "text/html; charset=utf-8"
+        assert response.content == b"<h1>A page of our own</h1>"
+
+
+class TestCsrf:
+    """CSRF failures are 403 problems."""
+
+    def test_failure_view(self, records: pytest.LogCaptureFixture):
+        """With CSRF_FAILURE_VIEW set, the reason Django gives is the detail."""
+        response = Client(enforce_csrf_checks=True).post("/protected/")
+        assert response.status_code == 403
+        assert body(response) == {
+            **about_blank(403, "Forbidden", response),
+            "detail": "CSRF cookie not set.",
+        }
+        (record,) = [r for r in records.records if r.levelno >= logging.WARNING]
+        assert record.name == "django.security.csrf"
+
+    def test_async(self):
+        """Under ASGI too."""
+        client = AsyncClient(enforce_csrf_checks=True)
+        response = asyncio.run(client.post("/protected/"))
+        assert body(response)["detail"] == "CSRF cookie not set."
+
+    def test_default_failure_view_rewritten(self):
+        """With Django's own failure view, its page becomes a 403 problem."""
+        with override_settings(CSRF_FAILURE_VIEW="django.views.csrf.csrf_failure"):
+            response = Client(enforce_csrf_checks=True).post("/protected/")
+        assert response.status_code == 403
+        assert body(response) == about_blank(403, "Forbidden", response)
+
+
+class TestTranslation:
+    """Lazy translation strings render in the active language, which Content-Language names."""
+
+    def test_lazy_title_and_detail(self, fetch: Fetch, view: str):
+        """Accept-Language: de through LocaleMiddleware: German text, Content-Language: de."""
+        with override_settings(MIDDLEWARE=LOCALE_MIDDLEWARE):
+            response = fetch.get(f"{view}raise/lazy/", headers={"Accept-Language": "de"})
+        assert response["Content-Language"] == "de"
+        assert body(response) == {
+            **about_blank(403, "Verboten", response),
+            "detail": "Dieses Feld ist zwingend erforderlich.",
+        }
+
+    def test_content_language_only_when_translated(self):
+        """Plain text gets no Content-Language from the adapter; lazy text does."""
+        client = Client()
+        with translation.override("de"):
+            plain = client.get("/raise/problem/")
+            lazy = client.get("/raise/lazy/")
+        assert "Content-Language" not in plain
+        assert lazy["Content-Language"] == "de"
+        assert body(lazy)["title"] == "Verboten"
+
+    def test_without_i18n(self):
+        """With USE_I18N off, no Content-Language."""
+        with override_settings(USE_I18N=False), translation.override("de"):
+            response = Client().get("/raise/lazy/")
+        assert "Content-Language" not in response
+        assert response.status_code == 403
+
+
+class TestReturnedProblems:
+    """problem_response() for views that return rather than raise."""
+
+    def test_in_a_view(self, fetch: Fetch, view: str):
+        """Rendered with the request: its flow id is echoed."""
+        response = fetch.get(f"{view}returned/", headers={"X-Flow-ID": "req-42"})
+        assert response.status_code == 403
+        assert response["X-Flow-ID"] == "req-42"
+        assert body(response)["flow_id"] == "req-42"
+        assert body(response)["balance"] == 30
+
+    def test_without_request(self):
+        """Without a request: a new flow id and the default media type."""
+        response = problem_response(Problem(status=409, detail="Taken."))
+        assert response.status_code == 409
+        assert body(response) == {**about_blank(409, "Conflict", response), "detail": "Taken."}
+
+    def test_negotiates(self):
+        """With a request, its Accept header picks the media type."""
+        request = HttpRequest()
+        request.META["HTTP_ACCEPT"] = "application/problem+xml"
+        response = problem_response(Problem(status=409), request)
+        assert response["Content-Type"] == "application/problem+xml"
+        assert response.content.startswith(b'<?xml version="1.0" encoding="UTF-8"?><problem')
+
+    def test_returned_5xx_logged_once(self, records: pytest.LogCaptureFixture):
+        """A returned 5xx is logged by the pipeline only, not again by Django."""
+        response = problem_response(Problem(status=503))
+        (record,) = errors_of(records)
+        assert record.flow_id == flow_id(response)
+        assert getattr(response, "_has_been_logged", False)
+
+
+class TestRequestFacts:
+    """The flow id, negotiation and instance come from the Django request."""
+
+    def test_flow_id_echoed(self, fetch: Fetch):
+        """A valid incoming X-Flow-ID is echoed in the header and the body."""
+        response = fetch.get("/raise/http404/", headers={"X-Flow-ID": "abc-123"})
+        assert response["X-Flow-ID"] == "abc-123"
+        assert body(response)["flow_id"] == "abc-123"
+
+    def test_bad_flow_id_replaced(self, fetch: Fetch):
+        """An unsafe incoming flow id is replaced by a generated one."""
+        response = fetch.get("/raise/http404/", headers={"X-Flow-ID": "<script>"})
+        assert body(response)["flow_id"] == flow_id(response)
+
+    def test_flow_id_header_setting(self, fetch: Fetch):
+        """FLOW_ID_HEADER names the header read and sent."""
+        with override_settings(PROBLEMDETAILS={"FLOW_ID_HEADER": "X-Request-ID"}):
+            response = fetch.get("/raise/http404/", headers={"X-Request-ID": "r-1"})
+        assert response["X-Request-ID"] == "r-1"
+        assert "X-Flow-ID" not in response
+
+    def test_xml(self, fetch: Fetch):
+        """Accept: application/problem+xml gives the XML form."""
+        response = fetch.get("/raise/http404/", headers={"Accept": "application/problem+xml"})
+        assert response["Content-Type"] == "application/problem+xml"
+        assert response.content == (
+            b'<?xml version="1.0" encoding="UTF-8"?><problem xmlns="urn:ietf:rfc:7807">'
+            b"<type>about:blank</type><title>Not Found</title><status>404</status>"
+            b"<flow_id>" + flow_id(response).encode() + b"</flow_id></problem>"
+        )
+
+    def test_no_instance_by_default(self, fetch: Fetch):
+        """instance is not filled with the request path unless configured."""
+        assert "instance" not in body(fetch.get("/raise/http404/?q=1"))
+
+    @pytest.mark.parametrize(
+        ("source", "instance"),
+        [("path", "/raise/http404/"), ("url", "http://testserver/raise/http404/?q=%C3%A9")],
+    )
+    def test_instance_setting(self, fetch: Fetch, source: str, instance: str):
+        """INSTANCE = 'path' or 'url' fills it from the request, percent-encoded."""
+        with override_settings(PROBLEMDETAILS={"INSTANCE": source}):
+            response = fetch.get("/raise/http404/?q=%C3%A9")
+        assert body(response)["instance"] == instance
+
+    def test_report_hooks_get_request_facts(self, fetch: Fetch):
+        """A report hook gets the method, URL, path and headers of the request."""
+        reports: list[ErrorReport] = []
+        with override_settings(PROBLEMDETAILS={"REPORT_HOOKS": [reports.append]}):
+            fetch.get("/raise/unexpected/", headers={"User-Agent": "probe/1"})
+        (report,) = reports
+        assert report.request is not None
+        assert (report.request.method, report.request.path, report.request.url) == (
+            "GET",
+            "/raise/unexpected/",
+            "http://testserver/raise/unexpected/",
+        )
+        assert report.request.headers.get("user-agent") == "probe/1"
+        assert report.request.headers.get("Content-Type") is None
+        assert isinstance(report.exception, RuntimeError)
+
+
+class TestStacks:
+    """The middleware runs in sync and async stacks without being adapted."""
+
+    @pytest.mark.parametrize("handler_class", [WSGIHandler, ASGIHandler])
+    def test_not_adapted(self, handler_class: type[Any], records: pytest.LogCaptureFixture):
+        """Django adapts no handler for it (it logs each adaptation in debug mode)."""
+        with override_settings(DEBUG=True, MIDDLEWARE=LOCALE_MIDDLEWARE[:1]):
+            handler = handler_class()
+            if handler_class is ASGIHandler:
+                handler.load_middleware(is_async=True)
+        assert [r.getMessage() for r in records.records if "adapted" in r.getMessage()] == []
+
+    def test_async_mode(self):
+        """Given an async get_response it is a coroutine function that awaits it in the loop."""
+
+        async def get_response(request: HttpRequest) -> HttpResponse:
+            return HttpResponse(threading.current_thread().name)
+
+        middleware = ProblemDetailsMiddleware(get_response)
+        assert asyncio.iscoroutinefunction(middleware)
+        loop_thread, response = asyncio.run(_call_in_loop(middleware))
+        assert response.content.decode() == loop_thread
+
+    def test_sync_mode(self):
+        """Given a sync get_response it is a plain callable."""
+        middleware = ProblemDetailsMiddleware(lambda _: HttpResponse(b"ok"))
+        assert not asyncio.iscoroutinefunction(middleware)
+        assert middleware(HttpRequest()).content == b"ok"
+
+
+async def _call_in_loop(middleware: Callable[..., Any]) -> tuple[str, HttpResponse]:
+    response: HttpResponse = await middleware(HttpRequest())
+    return threading.current_thread().name, response
+
+
+class TestSuccessPath:
+    """Responses that are not errors pass through untouched."""
+
+    def test_ok(self, fetch: Fetch, view: str):
+        """A view's response is returned as it is."""
+        response = fetch.get(f"{view}ok/")
+        assert response.status_code == 200
+        assert response["Content-Type"] == "application/json"
+        assert response.content == b'{"ok": true}'
+
+    def test_same_object(self):
+        """The middleware returns the very response object it got."""
+        sent = HttpResponse(b"ok")
+        assert ProblemDetailsMiddleware(lambda _: sent)(HttpRequest()) is sent
+
+
+class TestHandler:
+    """get_handler() is built once from settings and rebuilt when they change."""
+
+    def test_built_once(self):
+        """The same handler every time."""
+        assert get_handler() is get_handler()
+        assert isinstance(get_handler(), ProblemHandler)
+
+    def test_rebuilt_on_override(self):
+        """override_settings(PROBLEMDETAILS=...) gives a handler with those settings, then not."""
+        before = get_handler()
+        with override_settings(PROBLEMDETAILS={"FLOW_ID_MEMBER": "trace_id"}):
+            assert get_handler().config.flow_id_member == "trace_id"
+        assert get_handler().config.flow_id_member == "flow_id"
+        assert get_handler() is not before
+
+    def test_logger_defaults_to_django_request(self):
+        """The pipeline logs on django.request unless LOGGER_NAME says otherwise."""
+        assert get_handler().config.logger_name == "django.request"
+        with override_settings(PROBLEMDETAILS={"LOGGER_NAME": "myapi.errors"}):
+            assert get_handler().config.logger_name == "myapi.errors"
