@@ -100,6 +100,38 @@ class TestReadme:
             "405 application/problem+json GET HEAD OPTIONS",
         ]
 
+    def test_django_quick_start(self, tmp_path):
+        """The one-file Django API answers its five curl lines as the comments say."""
+        (app,) = SECTIONS["Django"]
+        out = _run(
+            tmp_path,
+            {"app.py": app},
+            """
+            import app
+            from django.test import Client
+            client = Client(raise_request_exception=False)
+            for method, url in [
+                ("GET", "/accounts/12345/purchases"),
+                ("GET", "/accounts/7/purchases"),
+                ("POST", "/accounts/12345/purchases"),
+                ("GET", "/nowhere"),
+                ("GET", "/crash"),
+            ]:
+                response = client.generic(method, url)
+                print(response.status_code, response["Content-Type"])
+                if response.status_code == 422:
+                    print(response.json()["errors"])
+            """,
+        )
+        assert out.splitlines() == [
+            "403 application/problem+json",
+            "403 application/problem+json",
+            "422 application/problem+json",
+            "[{'detail': 'Ensure this value is at least 1.', 'pointer': '#/quantity'}]",
+            "404 application/problem+json",
+            "500 application/problem+json",
+        ]
+
     def test_wsgi_quick_start(self, tmp_path):
         """The WSGI quick start answers its two curl lines with problems."""
         (app,) = SECTIONS["Any WSGI app"]
