@@ -33,10 +33,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import io
 import logging
 import statistics
-import sys
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -56,6 +54,7 @@ settings.configure(
 )
 django.setup()
 
+from _wsgi_timing import per_request  # noqa: E402
 from django.core.handlers.base import BaseHandler  # noqa: E402
 from django.core.handlers.wsgi import WSGIHandler  # noqa: E402
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse  # noqa: E402
@@ -185,43 +184,6 @@ def async_app(middleware: list[str]) -> BaseHandler:
     handler = BaseHandler()
     handler.load_middleware(is_async=True)
     return handler
-
-
-def environ_for(path: str) -> dict[str, Any]:
-    return {
-        "REQUEST_METHOD": "GET",
-        "SCRIPT_NAME": "",
-        "PATH_INFO": path,
-        "QUERY_STRING": "",
-        "SERVER_NAME": "localhost",
-        "SERVER_PORT": "80",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "HTTP_HOST": "localhost",
-        "HTTP_ACCEPT": "application/json",
-        "wsgi.version": (1, 0),
-        "wsgi.url_scheme": "http",
-        "wsgi.input": io.BytesIO(),
-        "wsgi.errors": sys.stderr,
-        "wsgi.multithread": False,
-        "wsgi.multiprocess": False,
-        "wsgi.run_once": False,
-    }
-
-
-def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-    return None
-
-
-def per_request(app: WSGIApp, path: str, number: int) -> float:
-    """CPU seconds per request over *number* requests."""
-    base = environ_for(path)
-    begin = time.process_time()
-    for _ in range(number):
-        result = app(dict(base), start_response)
-        for _chunk in result:
-            pass
-        result.close()
-    return (time.process_time() - begin) / number
 
 
 def per_async_request(handler: BaseHandler, path: str, number: int) -> float:

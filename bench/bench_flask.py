@@ -24,16 +24,14 @@ run interleaved in the same process, and the per-request time is the minimum
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import logging
 import statistics
-import sys
-import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from _wsgi_timing import per_request
 from flask import Flask, Response
 from werkzeug.exceptions import NotFound
 
@@ -135,45 +133,6 @@ def bare_generator(environ: dict[str, Any], start_response: Callable[..., Any]) 
     start_response("200 OK", [("Content-Type", "text/plain")])
     yield b"o"
     yield b"k"
-
-
-def environ_for(path: str) -> dict[str, Any]:
-    return {
-        "REQUEST_METHOD": "GET",
-        "SCRIPT_NAME": "",
-        "PATH_INFO": path,
-        "QUERY_STRING": "",
-        "SERVER_NAME": "localhost",
-        "SERVER_PORT": "80",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "HTTP_HOST": "localhost",
-        "HTTP_ACCEPT": "application/json",
-        "wsgi.version": (1, 0),
-        "wsgi.url_scheme": "http",
-        "wsgi.input": io.BytesIO(),
-        "wsgi.errors": sys.stderr,
-        "wsgi.multithread": False,
-        "wsgi.multiprocess": False,
-        "wsgi.run_once": False,
-    }
-
-
-def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-    return None
-
-
-def per_request(app: App, path: str, number: int) -> float:
-    """CPU seconds per request, over *number* requests (CPU time: other processes do not count)."""
-    base = environ_for(path)
-    begin = time.process_time()
-    for _ in range(number):
-        result = app(dict(base), start_response)
-        for _chunk in result:
-            pass
-        close = getattr(result, "close", None)
-        if close is not None:
-            close()
-    return (time.process_time() - begin) / number
 
 
 def compare(
