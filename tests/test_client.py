@@ -311,7 +311,10 @@ class TestDerivedClasses:
         """Pickling and copying keep the derived class, the members and the exchange."""
         problem = problem_from_response(_response(status, OVERDRAWN))
         assert problem is not None
-        problem.add_note("seen in a test")
+        if sys.version_info >= (3, 11):
+            problem.add_note("seen in a test")
+        else:  # add_note came in 3.11; this is what it does
+            object.__setattr__(problem, "__notes__", ["seen in a test"])
         for clone in (
             pickle.loads(pickle.dumps(problem)),  # noqa: S301 - our own object
             copy.copy(problem),
