@@ -40,6 +40,8 @@ _HINTS = {
     "report_hooks": "List callables that take an ErrorReport (or their dotted paths).",
     "report_timeout": "Use None, or the seconds to wait for the hooks, more than 0 and at most 60.",
     "logger_name": "Name a logger, such as 'django.request' (the default here).",
+    "text_max_length": "Use None, or the most characters of title and detail to send, "
+    "an int from 64 to 1048576.",
 }
 _HINT = "See the settings of problemdetails' Config."
 

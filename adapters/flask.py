@@ -29,6 +29,13 @@ It registers error handlers for ``Exception`` and werkzeug's
   Flask error handler: they do not send the signal and are answered even
   when exceptions propagate; 5xx ones are logged and reach ``report_hooks``.
 
+Flask's own path for unexpected exceptions can fail as well: a logging
+handler that raises, or a ``got_request_exception`` receiver that does. The
+extension wraps the app's ``handle_exception`` (it runs only when a request
+has failed already), so that what escapes it is answered with the generic 500
+too, and logged once on the ``problemdetails`` logger, unless exceptions
+propagate.
+
 Responses are made with ``app.response_class`` and go through Flask's usual
 finalisation, so ``after_request`` hooks (CORS headers, for example) apply to
 them. Error handlers the application registers for a more specific exception
@@ -49,6 +56,7 @@ setting (``PROBLEMDETAILS_DEBUG``) is independent of Flask's debug mode.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 import attrs
@@ -101,6 +109,26 @@ class _AppState:
         return self.respond(
             self.handler.render(problem, request_info(request.environ), exception=error)
         )
+
+    def guard(
+        self, handle_exception: Callable[[Exception], Response]
+    ) -> Callable[[Exception], Response]:
+        """Wrap Flask's ``handle_exception``: if it fails in turn, answer with a problem."""
+        app = self.app
+
+        def guarded(error: Exception) -> Response:
+            try:
+                return handle_exception(error)
+            except Exception as failure:
+                propagate = cast("bool | None", app.config["PROPAGATE_EXCEPTIONS"])
+                if propagate is None:
+                    propagate = app.testing or app.debug
+                if failure is error or propagate:
+                    raise
+                # Its traceback shows the request's exception as the context.
+                return self.respond(self.handler.handle(failure, request_info(request.environ)))
+
+        return guarded
 
     def on_http_exception(self, error: HTTPException) -> Response | HTTPException:
         if isinstance(error, InternalServerError) and error.original_exception is not None:
@@ -174,6 +202,9 @@ class ProblemDetails:
         # Also directly for problems: Flask walks the MRO to find a handler.
         app.register_error_handler(Problem, state.on_exception)
         app.register_error_handler(HTTPException, state.on_http_exception)
+        # Flask calls it only for a request that failed: the success path pays nothing.
+        # An instance attribute shadows the method for this app alone.
+        setattr(app, "handle_exception", state.guard(app.handle_exception))  # noqa: B010
 
 
 def _state(app: Flask) -> _AppState:

@@ -11,7 +11,7 @@ import attrs
 
 from ._errors import ConfigurationError
 from ._flow_id import DEFAULT_MAX_LENGTH, new_flow_id
-from ._problem import RESERVED_NAMES, Problem
+from ._problem import DEFAULT_TEXT_MAX_LENGTH, RESERVED_NAMES, Problem
 from ._render import JSON_MEDIA_TYPE, XML_MEDIA_TYPE
 from ._uri import is_absolute, is_uri_reference
 
@@ -68,6 +68,17 @@ def _check_member(_: Config, attribute: attrs.Attribute[Any], value: object) -> 
 def _check_max_length(_: Config, attribute: attrs.Attribute[Any], value: object) -> None:
     if type(value) is not int or not 8 <= value <= 1024:  # noqa: PLR2004
         raise ConfigurationError(f"{attribute.name} must be an int from 8 to 1024, got {value!r}")
+
+
+_TEXT_LIMITS = (64, 1024 * 1024)
+
+
+def _check_text_max_length(_: Config, attribute: attrs.Attribute[Any], value: object) -> None:
+    low, high = _TEXT_LIMITS
+    if value is not None and (type(value) is not int or not low <= value <= high):
+        raise ConfigurationError(
+            f"{attribute.name} must be None or an int from {low} to {high}, got {value!r}"
+        )
 
 
 def _check_bool(_: Config, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -205,6 +216,10 @@ class Config:
             against when rendering and parsing.
         media_types: representations offered to ``Accept`` negotiation, the
             fallback first.
+        text_max_length: longest ``title`` or ``detail`` sent, in characters;
+            longer ones are cut and end in an ellipsis (an upstream error
+            message of megabytes must not become the response). None sends
+            them whole.
         mappings: exception class -> problem class or factory; the most
             specific class in an exception's MRO wins.
         report_hooks: callables given an `ErrorReport` for every 5xx.
@@ -225,6 +240,9 @@ class Config:
     type_base_uri: str | None = attrs.field(default=None, validator=_check_base_uri)
     media_types: tuple[str, ...] = attrs.field(
         default=_MEDIA_TYPES, converter=_to_media_types, validator=_check_media_types
+    )
+    text_max_length: int | None = attrs.field(
+        default=DEFAULT_TEXT_MAX_LENGTH, validator=_check_text_max_length
     )
     mappings: Mapping[type[BaseException], ProblemFactory] = attrs.field(
         factory=dict[type[BaseException], ProblemFactory], converter=_to_mappings

@@ -15,7 +15,7 @@ from ._config import Config, ProblemFactory
 from ._flow_id import is_valid_flow_id, new_flow_id
 from ._mapping import ExceptionMapper
 from ._negotiate import negotiate
-from ._problem import Problem
+from ._problem import Problem, truncate_text
 from ._render import XML_MEDIA_TYPE, problem_to_dict, to_json, to_xml
 from ._report import ErrorReport, Reporter
 from ._response import ProblemResponse
@@ -65,6 +65,13 @@ def _safe_text(value: object) -> str:
     except Exception:  # noqa: BLE001 - debug output of a broken exception
         return f"<{type(value).__name__} whose str() failed>"
     return text[:_MAX_DEBUG_TEXT]
+
+
+def _cap_text(members: dict[str, object], limit: int) -> None:
+    for name in ("title", "detail"):
+        text = members.get(name)
+        if isinstance(text, str) and len(text) > limit:
+            members[name] = truncate_text(text, limit)
 
 
 def _fallback_body(flow_id: str, member: str) -> bytes:
@@ -280,6 +287,8 @@ class ProblemHandler:
             instance=instance,
             base_uri=config.type_base_uri,
         )
+        if config.text_max_length is not None:
+            _cap_text(members, config.text_max_length)
         body = to_xml(members) if media_type == XML_MEDIA_TYPE else to_json(members)
         headers = [("Content-Type", media_type)]
         if config.flow_id_header is not None:

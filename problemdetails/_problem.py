@@ -37,6 +37,10 @@ RESERVED_NAMES = frozenset((*STANDARD_MEMBERS, "flow_id", "extensions", "headers
 
 _STANDARD_SET = frozenset(STANDARD_MEMBERS)
 
+#: Longest ``title`` or ``detail`` sent (and shown by ``str()``), in characters.
+DEFAULT_TEXT_MAX_LENGTH = 4096
+_ELLIPSIS = "\u2026"
+
 MemberNamePolicy = Literal["reject", "warn"]
 
 # RFC 9457 section 3.2: extension member names SHOULD start with a letter,
@@ -56,6 +60,11 @@ def lenient_construction() -> Generator[None, None, None]:
         yield
     finally:
         _lenient.reset(token)
+
+
+def truncate_text(text: str, limit: int) -> str:
+    """Return *text* cut to *limit* characters, ending in an ellipsis if it was longer."""
+    return text if len(text) <= limit else text[: limit - 1] + _ELLIPSIS
 
 
 def status_phrase(status: int) -> str:
@@ -370,7 +379,10 @@ class Problem(_ProblemBase):
 
     def __str__(self) -> str:
         text = f"{self.status} {self.title}" if self.title else str(self.status)
-        return f"{text}: {self.detail}" if self.detail else text
+        if not self.detail:
+            return text
+        # Log lines and tracebacks show this: a detail of megabytes must not flood them.
+        return truncate_text(f"{text}: {self.detail}", DEFAULT_TEXT_MAX_LENGTH)
 
     def __hash__(self) -> int:
         # Consistent with the generated __eq__ (equal problems share class, type and

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from concurrent.futures import ThreadPoolExecutor
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import TYPE_CHECKING
 
@@ -16,6 +17,9 @@ if TYPE_CHECKING:
     from ._problem import Problem
 
 _SERVER_ERROR = 500
+_HOOK_THREADS = 2
+# Hook calls running or queued at most; beyond it, reports skip the hooks.
+_MAX_PENDING = 64
 
 
 @attrs.frozen(kw_only=True)
@@ -41,7 +45,9 @@ class Reporter:
 
     Neither a failing log handler nor a failing or slow hook can change the
     response: failures are logged (once) and swallowed; with a timeout, the
-    request waits at most that long for the hooks.
+    request waits at most that long for the hooks, and hooks that hang hold
+    at most a bounded number of reports: once that many calls are pending,
+    further reports skip the hooks (with a warning) until some finish.
     """
 
     def __init__(
@@ -51,6 +57,8 @@ class Reporter:
         self._hooks = hooks
         self._timeout = timeout
         self._executor: ThreadPoolExecutor | None = None
+        self._lock = threading.Lock()
+        self._pending = 0
 
     def wants(self, status: int) -> bool:
         """Return whether a report of *status* would be logged or given to hooks.
@@ -98,12 +106,18 @@ class Reporter:
                 except Exception:  # noqa: BLE001, PERF203 - a hook must not break the response
                     self.failed(f"reporting hook {_name(hook)}", report.flow_id)
             return
-        if self._executor is None:
-            self._executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="problemdetails")
         for hook in self._hooks:
             try:
-                self._executor.submit(hook, report).result(timeout=self._timeout)
-            except FutureTimeout:  # noqa: PERF203 - each hook fails on its own
+                future = self._submit(hook, report)
+                if future is None:
+                    self.failed(
+                        f"reporting hook {_name(hook)} (skipped: {_MAX_PENDING} calls pending)",
+                        report.flow_id,
+                        exc_info=False,
+                    )
+                    continue
+                future.result(timeout=self._timeout)
+            except FutureTimeout:
                 self.failed(
                     f"reporting hook {_name(hook)} (still running after {self._timeout}s)",
                     report.flow_id,
@@ -111,6 +125,30 @@ class Reporter:
                 )
             except Exception:  # noqa: BLE001
                 self.failed(f"reporting hook {_name(hook)}", report.flow_id)
+
+    def _submit(self, hook: ReportHook, report: ErrorReport) -> Future[object] | None:
+        # Hooks that hang must not make reports (and the tracebacks they hold)
+        # pile up in the queue: past the bound, the call is not made at all.
+        with self._lock:
+            if self._pending >= _MAX_PENDING:
+                return None
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(
+                    max_workers=_HOOK_THREADS, thread_name_prefix="problemdetails"
+                )
+            self._pending += 1
+            executor = self._executor
+        try:
+            future = executor.submit(hook, report)
+        except BaseException:  # e.g. at interpreter shutdown; the caller logs it
+            self._done(None)
+            raise
+        future.add_done_callback(self._done)
+        return future
+
+    def _done(self, _: Future[object] | None) -> None:
+        with self._lock:
+            self._pending -= 1
 
     def failed(
         self, what: str, flow_id: str | None, *, status: int | None = None, exc_info: bool = True

@@ -1,0 +1,574 @@
+"""Load: the Flask, Django and WSGI examples under gunicorn, driven by a mixed load.
+
+Starts gunicorn on 127.0.0.1 (free ports) for ``examples/flask_app.py``,
+``examples/django_api`` and ``examples/wsgi_app.py``, warms them up, then
+drives a bounded mixed load (successes, 4xx problems, 5xx problems, unknown
+URLs) from client processes for a fixed time, and reports: requests served,
+responses that were not valid problem documents where a problem was due,
+unexpected statuses, client-side errors, p50/p99 latency per app and overall,
+and each server's memory (RSS of the gunicorn master and its workers, from
+``/proc``) after the warm-up and at the end. It stops the servers itself.
+
+Run from the repository root with the project's environment::
+
+    .venv/bin/python bench/load.py                 # 60 s of load
+    .venv/bin/python bench/load.py --seconds 10
+
+The client is a small Python one: each client process holds one keep-alive
+``http.client`` connection per app (reopened every ``--reconnect`` requests,
+so both workers get traffic), sends the next request when the last answer is
+in (the load is bounded by the number of connections) and validates every
+response. Exit status 1 if any response was not a valid problem document
+where one was due, had an unexpected status, gave away what the example's
+crash carries, if a request failed on the client side, if a worker was
+replaced, or if a server's memory grew past the margin: ``max(5 MiB, 5%)``
+of its RSS after the warm-up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import http.client
+import json
+import multiprocessing
+import os
+import queue
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Generator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, cast
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+BIN = Path(sys.executable).parent
+STARTUP_SECONDS = 30.0
+MIB = 1024 * 1024
+#: Memory may grow by the larger of these per server (master and workers).
+MARGIN_BYTES = 5 * MIB
+MARGIN_RATIO = 0.05
+#: Seconds between the memory samples printed for the measured run.
+SAMPLE_SECONDS = 10.0
+JSON_BODY = {"Content-Type": "application/json"}
+XML = "application/problem+xml"
+# What the examples' crashes carry; no response may show it.
+LEAK_MARKERS = (b"hunter2", b"10.0.0.5", b"division by zero", b"Traceback")
+
+
+@dataclass(frozen=True)
+class Route:
+    """One kind of request and the status it must get."""
+
+    kind: str  # "success", "4xx", "5xx" or "unknown"
+    method: str
+    path: str
+    status: int
+    body: bytes | None = None
+    headers: dict[str, str] = field(default_factory=dict[str, str])
+    weight: int = 1
+
+
+@dataclass(frozen=True)
+class App:
+    """An example app as gunicorn serves it."""
+
+    name: str
+    target: str
+    flow_id_header: str
+    routes: tuple[Route, ...]
+    env: dict[str, str] = field(default_factory=dict[str, str])
+
+
+APPS = (
+    App(
+        "flask",
+        "flask_app:app",
+        "X-Flow-ID",
+        (
+            Route("success", "GET", "/books/1", 200, weight=3),
+            Route("success", "GET", "/books/2", 200, weight=3),
+            Route("4xx", "GET", "/books/99", 404, weight=2),
+            Route("4xx", "GET", "/books/99", 404, headers={"Accept": XML}),
+            Route("4xx", "POST", "/books", 422, b'{"title": "", "price": -1}', JSON_BODY),
+            Route("4xx", "POST", "/books", 400, b'{"title": ', JSON_BODY),
+            Route("4xx", "POST", "/accounts/12345/purchases", 403, b'{"book": 1}', JSON_BODY),
+            Route("4xx", "POST", "/accounts/nobody/purchases", 404, b'{"book": 1}', JSON_BODY),
+            Route("4xx", "DELETE", "/books/1", 405),
+            Route("5xx", "GET", "/crash", 500, weight=2),
+            Route("5xx", "GET", "/reports", 503),
+            Route("unknown", "GET", "/nowhere", 404),
+            Route("unknown", "GET", "/books/not-a-number", 404),
+        ),
+    ),
+    App(
+        "django",
+        "django_api.wsgi:application",
+        "X-Request-ID",
+        (
+            Route("success", "GET", "/books/", 200, weight=3),
+            Route("success", "GET", "/books/1/", 200, weight=3),
+            Route("4xx", "GET", "/books/99/", 404, weight=2),
+            Route("4xx", "GET", "/books/99/", 404, headers={"Accept": XML}),
+            Route("4xx", "POST", "/loans/", 422, b'{"member": "not a slug!", "book": 0}'),
+            Route("4xx", "POST", "/loans/", 409, b'{"member": "ada", "book": 2}'),
+            Route("4xx", "POST", "/loans/", 400, b"not json"),
+            Route("4xx", "GET", "/reports/", 403),
+            Route("4xx", "GET", "/loans/", 405),
+            Route("5xx", "GET", "/crash/", 500, weight=2),
+            Route("5xx", "GET", "/catalogue/export/", 503),
+            Route("unknown", "GET", "/nowhere/", 404),
+            Route("unknown", "GET", "/books/not-a-number/", 404),
+        ),
+        {"DJANGO_SETTINGS_MODULE": "django_api.settings"},
+    ),
+    App(
+        "wsgi",
+        "wsgi_app:app",
+        "X-Flow-ID",
+        (
+            Route("success", "GET", "/items/1", 200, weight=3),
+            Route("success", "GET", "/items/2", 200, weight=3),
+            Route("4xx", "GET", "/items/7", 404, weight=2),
+            Route("4xx", "GET", "/items/7", 404, headers={"Accept": XML}),
+            Route("4xx", "GET", "/items/x", 400),
+            Route("4xx", "GET", "/legacy", 404),
+            Route("5xx", "GET", "/crash", 500, weight=2),
+            Route("unknown", "GET", "/nowhere", 404),
+        ),
+    ),
+)
+
+
+# --- Validation -----------------------------------------------------------------
+
+
+def problem_members(content_type: str, body: bytes) -> dict[str, Any]:
+    """Return the members of a problem document, or raise ValueError saying why it is not one."""
+    media_type = content_type.partition(";")[0].strip()
+    if media_type == "application/problem+json":
+        document: object = json.loads(body)
+        if not isinstance(document, dict):
+            raise ValueError("the JSON is not an object")
+        return cast("dict[str, Any]", document)
+    if media_type == XML:
+        try:
+            # Our own server's answer: ElementTree is enough to check its shape.
+            root = ET.fromstring(body)  # noqa: S314
+        except ET.ParseError as error:
+            raise ValueError(f"the XML is not well-formed: {error}") from None
+        if root.tag != "{urn:ietf:rfc:7807}problem":
+            raise ValueError(f"the XML root is {root.tag}")
+        members: dict[str, Any] = {child.tag.rpartition("}")[2]: child.text for child in root}
+        status = members.get("status")
+        if isinstance(status, str) and status.isdigit():
+            members["status"] = int(status)
+        return members
+    raise ValueError(f"media type {content_type!r}")
+
+
+def invalid_problem(
+    status: int, headers: http.client.HTTPMessage, body: bytes, header: str, sent: str | None
+) -> str | None:
+    """Return why a response where a problem was due is not a valid one, or None."""
+    try:
+        members = problem_members(headers.get("Content-Type", ""), body)
+    except ValueError as error:
+        return f"not a problem document: {error}"
+    if members.get("status") != status:
+        return f"status member {members.get('status')!r} for HTTP {status}"
+    if not isinstance(members.get("type"), str) or not isinstance(members.get("title"), str):
+        return "type or title missing"
+    flow_id = headers.get(header)
+    if not flow_id or members.get("flow_id") != flow_id:
+        return f"flow id header {flow_id!r}, member {members.get('flow_id')!r}"
+    if sent is not None and flow_id != sent:
+        return f"sent flow id {sent!r}, got {flow_id!r}"
+    return None
+
+
+# --- The client -------------------------------------------------------------
+
+
+@dataclass
+class Tally:
+    """What one client process saw of one app."""
+
+    served: int = 0
+    invalid: int = 0
+    unexpected: int = 0
+    leaked: int = 0
+    client_errors: int = 0
+    by_kind: dict[str, int] = field(default_factory=dict[str, int])
+    latencies: list[float] = field(default_factory=list[float])
+    samples: list[str] = field(default_factory=list[str])
+
+    def note(self, sample: str) -> None:
+        if len(self.samples) < 5:
+            self.samples.append(sample)
+
+    def merge(self, other: Tally) -> None:
+        self.served += other.served
+        self.invalid += other.invalid
+        self.unexpected += other.unexpected
+        self.leaked += other.leaked
+        self.client_errors += other.client_errors
+        for kind, count in other.by_kind.items():
+            self.by_kind[kind] = self.by_kind.get(kind, 0) + count
+        self.latencies.extend(other.latencies)
+        for sample in other.samples:
+            self.note(sample)
+
+
+def _check(app: App, route: Route, response: http.client.HTTPResponse, sent: str | None) -> str:
+    """Read and validate *response*; return the tally field it counts against, or ""."""
+    body = response.read()
+    status = response.status
+    if any(marker in body for marker in LEAK_MARKERS):
+        return "leaked"
+    if status != route.status:
+        return "unexpected"
+    if status >= 400:
+        reason = invalid_problem(status, response.headers, body, app.flow_id_header, sent)
+        return "invalid" if reason else ""
+    try:
+        json.loads(body)
+    except ValueError:
+        return "unexpected"
+    return ""
+
+
+def client(ports: dict[str, int], seconds: float, seed: int, reconnect: int, results: Any) -> None:
+    """Send requests to every app until *seconds* are up; put the tallies on *results*."""
+    rng = random.Random(seed)  # a load mix, not a secret
+    schedule = [(app, route) for app in APPS for route in app.routes for _ in range(route.weight)]
+    tallies = {app.name: Tally() for app in APPS}
+    connections: dict[str, http.client.HTTPConnection] = {}
+    used = dict.fromkeys(ports, 0)
+    deadline = time.monotonic() + seconds
+    count = 0
+    while time.monotonic() < deadline:
+        app, route = rng.choice(schedule)
+        tally = tallies[app.name]
+        connection = connections.get(app.name)
+        if connection is None or used[app.name] >= reconnect:
+            if connection is not None:
+                connection.close()
+            connection = http.client.HTTPConnection("127.0.0.1", ports[app.name], timeout=10)
+            connections[app.name] = connection
+            used[app.name] = 0
+        used[app.name] += 1
+        count += 1
+        headers = dict(route.headers)
+        sent = f"load-{seed}-{count}" if count % 2 else None
+        if sent is not None:
+            headers[app.flow_id_header] = sent
+        start = time.perf_counter()
+        try:
+            connection.request(route.method, route.path, body=route.body, headers=headers)
+            response = connection.getresponse()
+            failed = _check(app, route, response, sent)
+        except (OSError, http.client.HTTPException, ValueError) as error:
+            tally.client_errors += 1
+            tally.note(f"{route.method} {route.path}: {type(error).__name__}: {error}")
+            connection.close()
+            connections.pop(app.name, None)
+            continue
+        tally.latencies.append(time.perf_counter() - start)
+        tally.served += 1
+        tally.by_kind[route.kind] = tally.by_kind.get(route.kind, 0) + 1
+        if failed:
+            setattr(tally, failed, getattr(tally, failed) + 1)
+            tally.note(f"{route.method} {route.path} -> {response.status}: {failed}")
+    for connection in connections.values():
+        connection.close()
+    results.put(tallies)
+
+
+def drive(
+    ports: dict[str, int],
+    seconds: float,
+    clients: int,
+    reconnect: int,
+    tick: Callable[[], None] = lambda: None,
+) -> dict[str, Tally]:
+    """Run *clients* client processes for *seconds*; return the merged tallies per app.
+
+    *tick* is called every `SAMPLE_SECONDS` while they run.
+    """
+    context = multiprocessing.get_context("spawn")
+    results = context.Queue()
+    processes = [
+        context.Process(target=client, args=(ports, seconds, seed, reconnect, results))
+        for seed in range(clients)
+    ]
+    for process in processes:
+        process.start()
+    merged = {app.name: Tally() for app in APPS}
+    deadline = time.monotonic() + seconds + 60
+    next_tick = time.monotonic() + SAMPLE_SECONDS
+    try:
+        waiting = len(processes)
+        while waiting:
+            now = time.monotonic()
+            if now >= deadline:
+                raise RuntimeError("the clients did not report in time")
+            if now >= next_tick:
+                tick()
+                next_tick += SAMPLE_SECONDS
+            try:
+                tallies: dict[str, Tally] = results.get(timeout=max(0.05, next_tick - now))
+            except queue.Empty:
+                continue
+            for name, tally in tallies.items():
+                merged[name].merge(tally)
+            waiting -= 1
+    finally:
+        for process in processes:
+            process.join(timeout=10)
+            if process.is_alive():
+                process.kill()
+    return merged
+
+
+# --- The servers ----------------------------------------------------------------
+
+
+def free_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Server:
+    """A running gunicorn: its process, port and log file."""
+
+    app: App
+    process: subprocess.Popen[bytes]
+    port: int
+    log: Path
+
+
+def start(app: App, workers: int, threads: int, logs: Path) -> Server:
+    """Start gunicorn for *app* from the examples folder; wait until it listens."""
+    port = free_port()
+    log = logs / f"{app.name}.log"
+    env = {**os.environ, **app.env}
+    env.pop("PYTHONPATH", None)
+    argv = [
+        str(BIN / "gunicorn"),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--worker-class",
+        "gthread",
+        "--threads",
+        str(threads),
+        "--keep-alive",
+        "5",
+        "--graceful-timeout",
+        "5",
+        "--timeout",
+        "30",
+        app.target,
+    ]
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            argv, cwd=EXAMPLES, env=env, stdout=output, stderr=subprocess.STDOUT
+        )
+    server = Server(app, process, port, log)
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{app.name}: gunicorn exited:\n{log.read_text()}")
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
+            if len(workers_of(process.pid)) == workers:
+                return server
+        time.sleep(0.05)
+    stop(server)
+    raise RuntimeError(f"{app.name}: gunicorn did not listen within {STARTUP_SECONDS}s")
+
+
+def stop(server: Server) -> None:
+    """Stop gunicorn (and its workers): TERM, then KILL if it lingers."""
+    process = server.process
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+@contextlib.contextmanager
+def serving(workers: int, threads: int, logs: Path) -> Generator[list[Server], None, None]:
+    """Run one gunicorn per example app; always stop them all."""
+    servers: list[Server] = []
+    try:
+        servers.extend(start(app, workers, threads, logs) for app in APPS)
+        yield servers
+    finally:
+        for server in servers:
+            stop(server)
+
+
+def workers_of(pid: int) -> list[int]:
+    """The pids of the processes whose parent is *pid*."""
+    children: list[int] = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            stat = (entry / "stat").read_text()
+            # The command name may hold spaces and parentheses: split after its ')'.
+            ppid = int(stat.rpartition(")")[2].split()[1])
+            if ppid == pid:
+                children.append(int(entry.name))
+    return sorted(children)
+
+
+def rss(pid: int) -> int:
+    """Resident set size of process *pid*, in bytes (0 if it is gone)."""
+    with contextlib.suppress(OSError):
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def memory(server: Server) -> tuple[int, list[int]]:
+    """RSS of the master and its workers together, and the workers' pids."""
+    workers = workers_of(server.process.pid)
+    return rss(server.process.pid) + sum(rss(pid) for pid in workers), workers
+
+
+# --- Report ---------------------------------------------------------------------
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """The value below which *fraction* of *values* lie (nearest rank), in milliseconds."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))
+    return ordered[index] * 1000
+
+
+def margin(start: int) -> int:
+    """How many bytes a server that used *start* bytes after the warm-up may grow by."""
+    return max(MARGIN_BYTES, int(start * MARGIN_RATIO))
+
+
+def _row(name: str, tally: Tally, seconds: float) -> str:
+    kinds = tally.by_kind
+    return (
+        f"{name:<7}{tally.served:>9}{tally.served / seconds:>7.0f}"
+        f"{kinds.get('success', 0):>9}{kinds.get('4xx', 0):>7}{kinds.get('5xx', 0):>7}"
+        f"{kinds.get('unknown', 0):>8}{tally.invalid:>8}{tally.unexpected:>11}{tally.leaked:>7}"
+        f"{tally.client_errors:>8}{percentile(tally.latencies, 0.5):>8.2f}"
+        f"{percentile(tally.latencies, 0.99):>8.2f}"
+    )
+
+
+def report(
+    tallies: dict[str, Tally],
+    seconds: float,
+    before: dict[str, tuple[int, list[int]]],
+    after: dict[str, tuple[int, list[int]]],
+    samples: dict[str, list[int]],
+) -> bool:
+    """Print the figures; return whether the run passed."""
+    print(
+        f"{'app':<7}{'requests':>9}{'req/s':>7}{'success':>9}{'4xx':>7}{'5xx':>7}{'unknown':>8}"
+        f"{'invalid':>8}{'unexpected':>11}{'leaked':>7}{'errors':>8}{'p50 ms':>8}{'p99 ms':>8}"
+    )
+    total = Tally()
+    for name, tally in tallies.items():
+        total.merge(tally)
+        print(_row(name, tally, seconds))
+    print(_row("all", total, seconds))
+    for sample in total.samples:
+        print(f"  e.g. {sample}")
+
+    print(f"\nserver memory, RSS of master + workers (MiB), every {SAMPLE_SECONDS:g}s:")
+    memory_ok = True
+    for name in tallies:
+        start_rss, start_workers = before[name]
+        end_rss, end_workers = after[name]
+        grown = end_rss - start_rss
+        within = grown <= margin(start_rss)
+        replaced = start_workers != end_workers
+        memory_ok = memory_ok and within and not replaced
+        series = " ".join(f"{value / MIB:.1f}" for value in [start_rss, *samples[name], end_rss])
+        print(
+            f"{name:<7}{series}  growth {grown / MIB:+.1f} MiB"
+            f" (margin {margin(start_rss) / MIB:.1f} MiB{'' if within else ', EXCEEDED'})"
+            + (f"; workers replaced: {start_workers} -> {end_workers}" if replaced else "")
+        )
+    failures = total.invalid + total.unexpected + total.leaked + total.client_errors
+    passed = memory_ok and failures == 0 and total.served > 0
+    print(
+        f"\nverdict: {'PASS' if passed else 'FAIL'}: {total.served} requests in {seconds:g}s, "
+        f"{total.invalid} not valid problem documents where one was due, {total.unexpected} "
+        f"unexpected responses, {total.leaked} leaks, {total.client_errors} client errors; "
+        f"memory {'flat' if memory_ok else 'NOT flat'} within max({MARGIN_BYTES // MIB} MiB, "
+        f"{MARGIN_RATIO:.0%}) per server, no worker replaced"
+    )
+    return passed
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Serve the examples, load them, print the report; 0 if the run passed."""
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=60.0, help="measured load (60)")
+    parser.add_argument("--warmup", type=float, default=10.0, help="load before measuring (10)")
+    parser.add_argument("--clients", type=int, default=2, help="client processes (2)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per app (2)")
+    parser.add_argument("--threads", type=int, default=2, help="threads per worker (2)")
+    parser.add_argument("--reconnect", type=int, default=200, help="requests per connection (200)")
+    parser.add_argument("--keep-logs", action="store_true", help="keep the servers' logs")
+    args = parser.parse_args(argv)
+
+    logs = Path(tempfile.mkdtemp(prefix="problemdetails-load-"))
+    print(
+        f"load: {len(APPS)} gunicorn servers (--workers {args.workers} --threads "
+        f"{args.threads}, gthread), {args.clients} client processes x {len(APPS)} keep-alive "
+        f"connections; warm-up {args.warmup:g}s, measured {args.seconds:g}s\n"
+    )
+    passed = False
+    try:
+        with serving(args.workers, args.threads, logs) as servers:
+            ports = {server.app.name: server.port for server in servers}
+            drive(ports, args.warmup, args.clients, args.reconnect)
+            before = {server.app.name: memory(server) for server in servers}
+            samples: dict[str, list[int]] = {server.app.name: [] for server in servers}
+
+            def sample() -> None:
+                for server in servers:
+                    samples[server.app.name].append(memory(server)[0])
+
+            tallies = drive(ports, args.seconds, args.clients, args.reconnect, sample)
+            after = {server.app.name: memory(server) for server in servers}
+            passed = report(tallies, args.seconds, before, after, samples)
+    finally:
+        if args.keep_logs or not passed:
+            print(f"server logs: {logs}")
+        else:
+            for log in logs.iterdir():
+                log.unlink()
+            logs.rmdir()
+    return 0 if passed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

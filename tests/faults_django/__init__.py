@@ -1,0 +1,1 @@
+"""A Django project for fault injection: the faults of ``apps.faults_common`` through Django."""
