@@ -146,13 +146,19 @@ class ProblemDetailsMiddleware:
         """Pass the request on; rewrite the error page Django made, if it made one."""
         if self._async:
             return self._acall(request)
-        response = self._next(request)
+        try:
+            response = self._next(request)
+        except Exception as error:  # noqa: BLE001 - see _escaped
+            return self._escaped(request, error)
         if response.status_code >= 400 and is_django_error_page(response, request):  # noqa: PLR2004
             return rewrite(get_handler(), request, response)
         return response
 
     async def _acall(self, request: HttpRequest) -> HttpResponseBase:
-        response = await self._anext(request)
+        try:
+            response = await self._anext(request)
+        except Exception as error:  # noqa: BLE001 - see _escaped
+            return await sync_to_async(self._escaped, thread_sensitive=False)(request, error)
         if response.status_code >= 400 and is_django_error_page(response, request):  # noqa: PLR2004
             # Rendering may log and run report hooks: off the event loop, as
             # Django itself turns exceptions into responses.
@@ -160,6 +166,16 @@ class ProblemDetailsMiddleware:
                 get_handler(), request, response
             )
         return response
+
+    @staticmethod
+    def _escaped(request: HttpRequest, error: Exception) -> HttpResponseBase:
+        # Django turns exceptions into responses inside the stack; what still
+        # escapes it (its own error page failing, e.g. the DEBUG page on an
+        # exception whose str() raises) would reach the server as a non-problem.
+        if settings.DEBUG_PROPAGATE_EXCEPTIONS:
+            raise error
+        handler = get_handler()
+        return to_http_response(handler.handle(error, request_info(request, handler.config)), None)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         """Answer an exception raised by a view with its problem.

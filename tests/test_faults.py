@@ -283,16 +283,9 @@ class TestFlaskErrorPath:
             failing_signal.get("/crash")
 
 
-class TestKnownGaps:
-    """Faults an adapter does not answer yet; each test fails once the gap is closed."""
+class TestDjangoErrorPageFailing:
+    """What escapes Django's own exception handling still gets a problem."""
 
-    @pytest.mark.xfail(
-        reason="Django's technical 500 page (DEBUG = True) fails on an exception whose str() "
-        "raises when it was raised outside a view, and the middleware does not catch what "
-        "escapes its get_response",
-        raises=RuntimeError,
-        strict=True,
-    )
     def test_django_debug_page_of_unprintable_exception(self):
         """With Django's DEBUG on, an unprintable exception from a middleware gets a problem."""
         GIVEN.append(UnprintableError(SECRET))
