@@ -295,5 +295,16 @@ class Config:
             raise ConfigurationError(f"{source}: {error}") from None
 
     def evolve(self, **changes: Any) -> Config:
-        """Return a copy with *changes* applied (and validated)."""
+        """Return a copy with *changes* applied (and validated).
+
+        Raises:
+            ConfigurationError: a name that is no setting, or a wrong value.
+        """
+        names = {field.name for field in attrs.fields(Config)}
+        unknown = sorted(set(changes) - names)
+        if unknown:
+            raise ConfigurationError(
+                f"unknown setting {', '.join(unknown)}; known settings are "
+                f"{', '.join(sorted(names))}"
+            )
         return attrs.evolve(self, **changes)

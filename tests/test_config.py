@@ -292,6 +292,11 @@ class TestEvolve:
         with pytest.raises(ConfigurationError, match="report_timeout must be None or seconds"):
             Config().evolve(report_timeout=0)
 
+    def test_evolve_unknown_setting(self):
+        """A name that is no setting in evolve raises ConfigurationError naming it."""
+        with pytest.raises(ConfigurationError, match="unknown setting flow_header; known"):
+            Config().evolve(flow_header="X-Request-ID")
+
     def test_evolve_keeps_mappings(self):
         """Unchanged mappings and hooks survive evolve."""
         config = Config(mappings={KeyError: NotFound}, report_hooks=[_hook])
