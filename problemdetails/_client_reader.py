@@ -259,32 +259,26 @@ class ProblemReader:
         return received
 
     def _parse(self, kind: str | None, body: bytes, status: int, url: str | None) -> Problem | None:
+        document: bytes | dict[str, Any]
         if kind in self.json_media_types:
-            return parse_problem(
-                body,
-                status=status,
-                registry=self.registry,
-                base_uri=url,
-                flow_id_member=self.flow_id_member,
-                max_bytes=self.max_bytes,
-                max_depth=self.max_depth,
-            )
-        if kind == XML_PROBLEM and self.xml:
-            members = load_xml_document(body, max_bytes=self.max_bytes, max_depth=self.max_depth)
-            type_uri = members.get("type")
+            document = body
+        elif kind == XML_PROBLEM and self.xml:
+            document = load_xml_document(body, max_bytes=self.max_bytes, max_depth=self.max_depth)
+            type_uri = document.get("type")
             cls = self.registry.get(type_uri, base_uri=url) if isinstance(type_uri, str) else None
             if cls is not None:
-                members = typed_members(members, structure_plan(cls))
-            return parse_problem(
-                members,
-                status=status,
-                registry=self.registry,
-                base_uri=url,
-                flow_id_member=self.flow_id_member,
-                max_bytes=self.max_bytes,
-                max_depth=self.max_depth,
-            )
-        return None
+                document = typed_members(document, structure_plan(cls))
+        else:
+            return None
+        return parse_problem(
+            document,
+            status=status,
+            registry=self.registry,
+            base_uri=url,
+            flow_id_member=self.flow_id_member,
+            max_bytes=self.max_bytes,
+            max_depth=self.max_depth,
+        )
 
     def _excerpt(self, body: bytes, content_type: str | None) -> str:
         encoding = charset(content_type) or "utf-8"
