@@ -54,7 +54,7 @@ def tests(session: nox.Session) -> None:
     """The whole suite against the newest Flask and Django this Python takes."""
     session.install("-e", EXTRAS, "--group", "tests")
     if session.python == "3.12":
-        session.run("pytest", "--cov", "--cov-report=term", *session.posargs)
+        session.run("pytest", "--cov", "--cov-report=term", "--cov-fail-under=95", *session.posargs)
     else:
         _tests(session)
 
