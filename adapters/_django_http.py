@@ -24,6 +24,7 @@ from django.core.exceptions import (
 )
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.http.multipartparser import MultiPartParserError
+from django.utils.cache import patch_vary_headers
 from django.utils.encoding import escape_uri_path
 from django.utils.functional import Promise
 from django.utils.log import log_response
@@ -208,7 +209,11 @@ def rewrite(handler: ProblemHandler, request: HttpRequest, response: HttpRespons
     if response.has_header("Content-Length"):
         response["Content-Length"] = str(len(rendered.body))
     for name, value in rendered.headers:
-        response[name] = value
+        if name == "Vary":
+            # Other middleware may vary the page already (on Cookie, say): add to it.
+            patch_vary_headers(response, (value,))
+        else:
+            response[name] = value
     return response
 
 

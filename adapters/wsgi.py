@@ -230,11 +230,15 @@ def _convert(handler: ProblemHandler, start: _Start, environ: WSGIEnvironment) -
     """Replace the error response *start* holds with a problem of its status."""
     status = start.status or "500"
     response = handler.render(Problem(status=int(status[:3])), request_info(environ))
-    own = {name.lower() for name, _ in response.headers}
+    # Vary is a list: the app's own entries are kept beside ours, once each.
+    own = {name.lower() for name, _ in response.headers} - {"vary"}
+    varied = {value.lower() for name, value in response.headers if name.lower() == "vary"}
     kept = [
         (name, value)
         for name, value in start.headers
-        if name.lower() not in _BODY_HEADERS and name.lower() not in own
+        if name.lower() not in _BODY_HEADERS
+        and name.lower() not in own
+        and not (name.lower() == "vary" and value.lower() in varied)
     ]
     # The application's own status line: same code, its reason phrase.
     return _send(response, environ, start, None, kept=kept, status_line=status)

@@ -291,6 +291,10 @@ class ProblemHandler:
             _cap_text(members, config.text_max_length)
         body = to_xml(members) if media_type == XML_MEDIA_TYPE else to_json(members)
         headers = [("Content-Type", media_type)]
+        if len(self._offers) > 1:
+            # The body's form was chosen by Accept: caches must key on it too
+            # (RFC 9110 section 12.5.5), as 404, 405 and 410 may be cached.
+            headers.append(("Vary", "Accept"))
         if config.flow_id_header is not None:
             headers.append((config.flow_id_header, flow_id))
         for name, value in problem.http_headers():

@@ -148,6 +148,7 @@ class TestRaisedProblems:
         assert response.status_code == 403
         assert dict(response.headers) == {
             "Content-Type": "application/problem+json",
+            "Vary": "Accept",
             "X-Flow-ID": flow_id(response),
             "Content-Length": str(len(response.content)),
             **SECURITY_HEADERS,
@@ -496,6 +497,7 @@ class TestDjangoErrorPages:
             "Content-Type": "application/problem+json",
             "Content-Length": str(len(response.content)),
             **SECURITY_HEADERS,
+            "Vary": "Accept",
             "X-Flow-ID": flow_id(response),
         }
         assert body(response) == about_blank(404, "Not Found", response)

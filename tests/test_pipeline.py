@@ -203,7 +203,10 @@ class TestFlowIdFromRequest:
         """flow_id_header=None reads no header and sends none; the member is still there."""
         handler = ProblemHandler(Config(flow_id_header=None))
         response = handler.render(NotFound(), request_with(X_Flow_ID="flow-1"))
-        assert response.headers == (("Content-Type", "application/problem+json"),)
+        assert response.headers == (
+            ("Content-Type", "application/problem+json"),
+            ("Vary", "Accept"),
+        )
         assert GENERATED.fullmatch(body_of(response)["flow_id"])
 
     def test_configured_member(self):
@@ -320,6 +323,7 @@ class TestNeverLeaks:
         assert response.body == generic_body("req-1")
         assert response.headers == (
             ("Content-Type", "application/problem+json"),
+            ("Vary", "Accept"),
             ("X-Flow-ID", "req-1"),
         )
         for text in (SECRET, "ValueError", "Traceback", repr(exception)):
@@ -735,6 +739,21 @@ class TestHooks:
 class TestRendering:
     """What ``render`` puts in the response."""
 
+    @pytest.mark.parametrize(
+        ("media_types", "vary"),
+        [
+            (("application/problem+json", "application/problem+xml"), [("Vary", "Accept")]),
+            (("application/problem+json",), []),
+            (("application/problem+xml",), []),
+        ],
+        ids=["negotiated", "json-only", "xml-only"],
+    )
+    def test_vary_accept_when_negotiated(self, media_types, vary):
+        """RFC 9110 section 12.5.5: a body chosen by Accept says so in Vary; a fixed one not."""
+        handler = ProblemHandler(Config(media_types=media_types, flow_id_header=None))
+        response = handler.render(Problem(status=404), request_with(Accept="*/*"))
+        assert [header for header in response.headers if header[0] == "Vary"] == vary
+
     def test_status_and_headers(self, handler: ProblemHandler):
         """The status is the problem's; Content-Type, the flow id, then the problem's headers."""
         problem = Problem(status=401, headers={"WWW-Authenticate": "Bearer"})
@@ -742,6 +761,7 @@ class TestRendering:
         assert response.status == 401
         assert response.headers == (
             ("Content-Type", "application/problem+json"),
+            ("Vary", "Accept"),
             ("X-Flow-ID", "req-1"),
             ("WWW-Authenticate", "Bearer"),
         )
@@ -755,6 +775,7 @@ class TestRendering:
         response = handler.render(problem, request_with(X_Flow_ID="req-1"))
         assert response.headers == (
             ("Content-Type", "application/problem+json"),
+            ("Vary", "Accept"),
             ("X-Flow-ID", "req-1"),
         )
 
@@ -847,6 +868,7 @@ class TestProblemResponse:
                 "404 Not Found",
                 [
                     ("Content-Type", "application/problem+json"),
+                    ("Vary", "Accept"),
                     ("X-Flow-ID", "f1"),
                     ("Content-Length", str(len(response.body))),
                 ],

@@ -526,7 +526,7 @@ class TestHeadersAndResponse:
         handler = ProblemHandler(Config(flow_id_member="trace_id", flow_id_header=None))
         response = OutOfCredit(balance=30).to_response(handler=handler)
         assert "trace_id" in json.loads(response.body)
-        assert [name for name, _ in response.headers] == ["Content-Type"]
+        assert [name for name, _ in response.headers] == ["Content-Type", "Vary"]
 
 
 class TestInternalError:

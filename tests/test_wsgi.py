@@ -183,6 +183,7 @@ class TestExceptionsBeforeTheResponse:
         assert served.status == "409 Conflict"
         assert served.headers == [
             ("Content-Type", JSON),
+            ("Vary", "Accept"),
             ("X-Flow-ID", FLOW),
             ("Content-Length", str(len(served.body))),
         ]
@@ -212,8 +213,13 @@ class TestExceptionsBeforeTheResponse:
         assert len(calls) == 1
         status, headers = calls[0]
         assert status == "409 Conflict"
-        assert [name for name, _ in headers] == ["Content-Type", "X-Flow-ID", "Content-Length"]
-        assert headers[2] == ("Content-Length", str(len(body)))
+        assert [name for name, _ in headers] == [
+            "Content-Type",
+            "Vary",
+            "X-Flow-ID",
+            "Content-Length",
+        ]
+        assert headers[3] == ("Content-Length", str(len(body)))
 
     def test_second_start_response_without_exc_info_refused(self):
         """Calling start_response twice without exc_info is an app error, as servers say."""
@@ -298,8 +304,12 @@ class TestExceptionsBeforeTheResponse:
         served = serve(wrap(raising(error)))
 
         assert served.status == status
-        assert served.headers[:2] == [("Content-Type", JSON), ("X-Flow-ID", FLOW)]
-        assert served.headers[2:-1] == headers
+        assert served.headers[:3] == [
+            ("Content-Type", JSON),
+            ("Vary", "Accept"),
+            ("X-Flow-ID", FLOW),
+        ]
+        assert served.headers[3:-1] == headers
         body = served.problem()
         assert body["type"] == "about:blank"
         assert body["title"] == status.partition(" ")[2]
@@ -573,8 +583,9 @@ class TestConvertErrorResponses:
                     ("Set-Cookie", "b=2"),
                     ("X-Flow-ID", "from-the-app"),
                     ("Vary", "Accept"),
+                    ("Vary", "Cookie"),
                 ],
-                [("Set-Cookie", "a=1"), ("Set-Cookie", "b=2"), ("Vary", "Accept")],
+                [("Set-Cookie", "a=1"), ("Set-Cookie", "b=2"), ("Vary", "Cookie")],
             ),
         ],
     )
@@ -590,6 +601,7 @@ class TestConvertErrorResponses:
         assert served.status == status
         assert served.headers == [
             ("Content-Type", JSON),
+            ("Vary", "Accept"),
             ("X-Flow-ID", FLOW),
             *kept,
             ("Content-Length", str(len(served.body))),
