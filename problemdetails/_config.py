@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Literal, cast
 
@@ -11,8 +10,9 @@ import attrs
 
 from ._errors import ConfigurationError
 from ._flow_id import DEFAULT_MAX_LENGTH, new_flow_id
-from ._problem import DEFAULT_TEXT_MAX_LENGTH, RESERVED_NAMES, Problem
+from ._problem import DEFAULT_TEXT_MAX_LENGTH, RECOMMENDED_NAME, RESERVED_NAMES, Problem
 from ._render import JSON_MEDIA_TYPE, XML_MEDIA_TYPE
+from ._response import HEADER_NAME
 from ._uri import is_absolute, is_uri_reference
 
 if TYPE_CHECKING:
@@ -26,8 +26,6 @@ ProblemFactory = type[Problem] | Callable[[Any], Problem | None]
 ReportHook = Callable[["ErrorReport"], object]
 InstanceSource = Literal["path", "url"] | Callable[["RequestInfo"], str | None] | None
 
-_HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
-_MEMBER_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{2,}")
 _MEDIA_TYPES = (JSON_MEDIA_TYPE, XML_MEDIA_TYPE)
 
 
@@ -46,7 +44,7 @@ def _import(value: object, setting: str) -> Any:
 
 
 def _check_header(_: Config, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value is not None and (not isinstance(value, str) or not _HEADER_NAME.fullmatch(value)):
+    if value is not None and (not isinstance(value, str) or not HEADER_NAME.fullmatch(value)):
         raise ConfigurationError(
             f"{attribute.name} must be an HTTP header name such as 'X-Request-ID' "
             f"(or None to turn it off), got {value!r}"
@@ -54,7 +52,7 @@ def _check_header(_: Config, attribute: attrs.Attribute[Any], value: object) -> 
 
 
 def _check_member(_: Config, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, str) or not _MEMBER_NAME.fullmatch(value):
+    if not isinstance(value, str) or not RECOMMENDED_NAME.fullmatch(value):
         raise ConfigurationError(
             f"{attribute.name} must be a member name of 3+ letters, digits or '_' starting "
             f"with a letter (RFC 9457 section 3.2), got {value!r}"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 import traceback
 from collections.abc import Mapping, Sequence
 from typing import Protocol
@@ -16,14 +15,10 @@ from ._flow_id import is_valid_flow_id, new_flow_id
 from ._mapping import ExceptionMapper
 from ._negotiate import negotiate
 from ._problem import Problem, truncate_text
-from ._render import XML_MEDIA_TYPE, problem_to_dict, to_json, to_xml
+from ._render import JSON_MEDIA_TYPE, XML_MEDIA_TYPE, problem_to_dict, to_json, to_xml
 from ._report import ErrorReport, Reporter
-from ._response import ProblemResponse
+from ._response import HEADER_NAME, HEADER_VALUE, ProblemResponse
 
-_HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
-# Field values may hold visible ASCII, spaces and tabs; anything else (CR, LF,
-# NUL, non-ASCII) could split a response or be mangled by a server.
-_HEADER_VALUE = re.compile(r"[\t\x20-\x7e]*")
 _FALLBACK_STATUS = 500
 _MAX_DEBUG_TEXT = 4096
 
@@ -171,10 +166,8 @@ class ProblemHandler:
         Raises:
             Exception: whatever a mapping factory raises.
         """
-        problem = self._mapper.to_problem(exception)
-        if problem is None:
-            problem = self._internal_error(exception)
-        return problem
+        problem = self.find_problem(exception)
+        return self._internal_error(exception) if problem is None else problem
 
     def _internal_error(self, exception: BaseException) -> Problem:
         if not self.config.debug:
@@ -290,24 +283,27 @@ class ProblemHandler:
         if config.text_max_length is not None:
             _cap_text(members, config.text_max_length)
         body = to_xml(members) if media_type == XML_MEDIA_TYPE else to_json(members)
-        headers = [("Content-Type", media_type)]
-        if len(self._offers) > 1:
-            # The body's form was chosen by Accept: caches must key on it too
-            # (RFC 9110 section 12.5.5), as 404, 405 and 410 may be cached.
-            headers.append(("Vary", "Accept"))
-        if config.flow_id_header is not None:
-            headers.append((config.flow_id_header, flow_id))
+        # The body's form was chosen by Accept: caches must key on it too
+        # (RFC 9110 section 12.5.5), as 404, 405 and 410 may be cached.
+        headers = self._headers(media_type, flow_id, vary=len(self._offers) > 1)
         for name, value in problem.http_headers():
-            if not _HEADER_NAME.fullmatch(name) or not _HEADER_VALUE.fullmatch(value):
+            if not HEADER_NAME.fullmatch(name) or not HEADER_VALUE.fullmatch(value):
                 raise ValueError(f"problem header {name!r} is not a valid HTTP field")
             if name.lower() not in self._own_headers:
                 headers.append((name, value))
         return ProblemResponse(problem.status, tuple(headers), body)
 
-    def _fallback(self, flow_id: str) -> ProblemResponse:
-        headers = [("Content-Type", "application/problem+json")]
+    def _headers(self, media_type: str, flow_id: str, *, vary: bool) -> list[tuple[str, str]]:
+        headers = [("Content-Type", media_type)]
+        if vary:
+            headers.append(("Vary", "Accept"))
         if self.config.flow_id_header is not None:
             headers.append((self.config.flow_id_header, flow_id))
+        return headers
+
+    def _fallback(self, flow_id: str) -> ProblemResponse:
+        # Always JSON, whatever was asked for: nothing here was negotiated.
+        headers = self._headers(JSON_MEDIA_TYPE, flow_id, vary=False)
         return ProblemResponse(
             _FALLBACK_STATUS, tuple(headers), _fallback_body(flow_id, self.config.flow_id_member)
         )

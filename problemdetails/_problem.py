@@ -45,7 +45,7 @@ MemberNamePolicy = Literal["reject", "warn"]
 
 # RFC 9457 section 3.2: extension member names SHOULD start with a letter,
 # consist of letters, digits and underscores, and be three or more characters.
-_RECOMMENDED_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{2,}")
+RECOMMENDED_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{2,}")
 
 # Parsing a document received from elsewhere must keep whatever members it
 # carries: the naming recommendation binds producers, not consumers.
@@ -86,7 +86,7 @@ def check_status(status: object, *, what: str = "status") -> int:
 
 def check_member_name(name: str, policy: MemberNamePolicy, owner: str) -> None:
     """Apply the RFC 9457 naming recommendation for extension members to *name*."""
-    if _RECOMMENDED_NAME.fullmatch(name):
+    if RECOMMENDED_NAME.fullmatch(name):
         return
     message = (
         f"extension member name {name!r} of {owner} breaks RFC 9457 section 3.2's "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from http import HTTPStatus
 from typing import TYPE_CHECKING
@@ -10,6 +11,12 @@ import attrs
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
+
+#: An HTTP field name: an RFC 9110 token.
+HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+#: A field value this library sends: visible ASCII, spaces and tabs. Anything
+#: else (CR, LF, NUL, non-ASCII) could split a response or be mangled by a server.
+HEADER_VALUE = re.compile(r"[\t\x20-\x7e]*")
 
 
 @attrs.frozen
