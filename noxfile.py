@@ -85,7 +85,7 @@ def wheel(session: nox.Session) -> None:
     session.run("check-wheel-contents", "--toplevel", "problemdetails", str(built))
     session.install(f"{built}[flask,django,wsgi]", "--group", "tests")
     with tempfile.TemporaryDirectory() as scratch:
-        for name in ("tests", "examples", "pyproject.toml", "README.md"):
+        for name in ("tests", "examples", "bench", "pyproject.toml", "README.md"):
             source = ROOT / name
             if source.is_dir():
                 shutil.copytree(source, Path(scratch) / name)

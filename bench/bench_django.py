@@ -54,40 +54,24 @@ settings.configure(
 )
 django.setup()
 
-from _wsgi_timing import per_request  # noqa: E402
+from _common import (  # noqa: E402
+    ACCOUNTS,
+    DETAIL,
+    HandOutOfCredit,
+    OutOfCredit,
+    per_request,
+)
 from django.core.handlers.base import BaseHandler  # noqa: E402
 from django.core.handlers.wsgi import WSGIHandler  # noqa: E402
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse  # noqa: E402
 from django.test import RequestFactory  # noqa: E402
 from django.urls import path  # noqa: E402
 
-from problemdetails import Problem  # noqa: E402
 from problemdetails.adapters.django import ProblemDetailsMiddleware  # noqa: E402
 
 OURS = "problemdetails.adapters.django.ProblemDetailsMiddleware"
 HAND = f"{__name__}.HandWrittenMiddleware"
 PASS = f"{__name__}.pass_through"
-DETAIL = "Your current balance is 30, but that costs 50."
-ACCOUNTS = ["/account/12345", "/account/67890"]
-WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Any]
-
-
-class OutOfCredit(
-    Problem,
-    type="https://example.com/probs/out-of-credit",
-    title="You do not have enough credit.",
-    status=403,
-):
-    balance: int
-    accounts: list[str]
-
-
-class HandOutOfCredit(Exception):  # noqa: N818 - named after the problem it stands for
-    def __init__(self, balance: int, accounts: list[str], detail: str) -> None:
-        super().__init__(detail)
-        self.balance = balance
-        self.accounts = accounts
-        self.detail = detail
 
 
 def problem_json(members: dict[str, Any], status: int) -> JsonResponse:

@@ -28,40 +28,15 @@ import json
 import logging
 import statistics
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
-from _wsgi_timing import per_request
+from _common import ACCOUNTS, DETAIL, HandOutOfCredit, OutOfCredit, WSGIApp, per_request
 from flask import Flask, Response
 from werkzeug.exceptions import NotFound
 
-from problemdetails import Problem
 from problemdetails.adapters.flask import ProblemDetails
 from problemdetails.adapters.wsgi import ProblemDetailsMiddleware
-
-App = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
-
-
-class OutOfCredit(
-    Problem,
-    type="https://example.com/probs/out-of-credit",
-    title="You do not have enough credit.",
-    status=403,
-):
-    balance: int
-    accounts: list[str]
-
-
-class HandOutOfCredit(Exception):  # noqa: N818 - named after the problem it stands for
-    def __init__(self, balance: int, accounts: list[str], detail: str) -> None:
-        super().__init__(detail)
-        self.balance = balance
-        self.accounts = accounts
-        self.detail = detail
-
-
-DETAIL = "Your current balance is 30, but that costs 50."
-ACCOUNTS = ["/account/12345", "/account/67890"]
 
 
 def extension_app() -> Flask:
@@ -136,7 +111,7 @@ def bare_generator(environ: dict[str, Any], start_response: Callable[..., Any]) 
 
 
 def compare(
-    name: str, subject: App, baseline: App, path: str, *, repeat: int, number: int
+    name: str, subject: WSGIApp, baseline: WSGIApp, path: str, *, repeat: int, number: int
 ) -> tuple[str, float, float, float, float]:
     per_request(subject, path, number // 10)  # warm up both
     per_request(baseline, path, number // 10)

@@ -18,6 +18,7 @@ Two comparisons, each printed with the ratio to its baseline (the aim is 1.3x or
 
 from __future__ import annotations
 
+import argparse
 import json
 import logging
 import os
@@ -28,27 +29,19 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from problemdetails import Problem, ProblemHandler, ProblemResponse
+from _common import ACCOUNTS, DETAIL, OutOfCredit
+
+from problemdetails import ProblemHandler, ProblemResponse
 from problemdetails._render import problem_to_dict, to_json
 
 REPEAT = 15
 NUMBER = 20_000
 
 
-class OutOfCredit(
-    Problem,
-    type="https://example.com/probs/out-of-credit",
-    title="You do not have enough credit.",
-    status=403,
-):
-    balance: int
-    accounts: list[str]
-
-
 PROBLEM = OutOfCredit(
     balance=30,
-    accounts=["/account/12345", "/account/67890"],
-    detail="Your current balance is 30, but that costs 50.",
+    accounts=ACCOUNTS,
+    detail=DETAIL,
     instance="/account/12345/msgs/abc",
 )
 FLOW_ID = "4b0f6dbb2f2a4cf0a62a0b7f3c0e1e7d"
@@ -113,13 +106,19 @@ def compare(name: str, ours: Callable[[], object], baseline: Callable[[], object
     return ratio
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     """Check that both paths give the same bytes, then time them."""
+    global REPEAT, NUMBER
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=REPEAT, help="rounds (best is kept)")
+    parser.add_argument("--number", type=int, default=NUMBER, help="calls per round")
+    args = parser.parse_args(argv)
+    REPEAT, NUMBER = args.repeat, args.number
     # A 4xx is logged at DEBUG: keep the logger at its default level, as in production.
     logging.getLogger("problemdetails").setLevel(logging.WARNING)
     handler = ProblemHandler()
     response = handler.render(PROBLEM)
-    flow_id = response.headers[1][1]
+    flow_id = dict(response.headers)["X-Flow-ID"]
     for ours, theirs in (
         (to_json(problem_to_dict(PROBLEM, flow_id=FLOW_ID)), hand_json(PROBLEM, FLOW_ID)),
         (response.body, hand_json(PROBLEM, flow_id)),

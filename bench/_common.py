@@ -1,4 +1,4 @@
-"""Timing WSGI apps in-process: what the Flask and Django benchmarks share."""
+"""What the benchmarks share: the problem they raise, its hand-written twin, WSGI timing."""
 
 from __future__ import annotations
 
@@ -8,7 +8,34 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from problemdetails import Problem
+
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+DETAIL = "Your current balance is 30, but that costs 50."
+ACCOUNTS = ["/account/12345", "/account/67890"]
+
+
+class OutOfCredit(
+    Problem,
+    type="https://example.com/probs/out-of-credit",
+    title="You do not have enough credit.",
+    status=403,
+):
+    """RFC 9457's example problem type, as the library declares it."""
+
+    balance: int
+    accounts: list[str]
+
+
+class HandOutOfCredit(Exception):  # noqa: N818 - named after the problem it stands for
+    """The same error as a baseline writes it: a plain exception with attributes."""
+
+    def __init__(self, balance: int, accounts: list[str], detail: str) -> None:
+        super().__init__(detail)
+        self.balance = balance
+        self.accounts = accounts
+        self.detail = detail
 
 
 def environ_for(path: str) -> dict[str, Any]:
