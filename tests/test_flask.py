@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+from collections.abc import Iterator
 from datetime import datetime, timezone
 from http import HTTPStatus
 
@@ -138,6 +140,18 @@ def make_app(**settings: object) -> Flask:  # noqa: C901 - one route per case
         return {"ok": True}
 
     return app
+
+
+@contextlib.contextmanager
+def signalled(app: Flask) -> Iterator[list[BaseException]]:
+    """Record the exceptions got_request_exception is sent with, for *app*."""
+    received: list[BaseException] = []
+
+    def receiver(sender: Flask, exception: BaseException, **_: object) -> None:
+        received.append(exception)
+
+    with got_request_exception.connected_to(receiver, app):
+        yield received
 
 
 @pytest.fixture(name="app")
@@ -282,12 +296,7 @@ class TestRaisedProblems:
 
     def test_signal_not_sent_for_problems(self, app, client):
         """A raised problem is a handled error: got_request_exception is not sent."""
-        received: list[BaseException] = []
-
-        def receiver(sender: Flask, exception: BaseException, **_: object) -> None:
-            received.append(exception)
-
-        with got_request_exception.connected_to(receiver, app):
+        with signalled(app) as received:
             response = client.get("/books/1")
 
         assert response.status_code == 404
@@ -604,12 +613,7 @@ class TestUnexpectedErrors:
 
     def test_signal_sent_with_the_original_exception(self, app, client):
         """got_request_exception (Sentry's hook) still fires for unexpected errors."""
-        received: list[BaseException] = []
-
-        def receiver(sender: Flask, exception: BaseException, **_: object) -> None:
-            received.append(exception)
-
-        with got_request_exception.connected_to(receiver, app):
+        with signalled(app) as received:
             response = client.get("/boom")
 
         assert response.status_code == 500
@@ -656,12 +660,7 @@ class TestUnexpectedErrors:
     def test_signal_sent_before_propagation(self, app):
         """got_request_exception is sent even when the exception then propagates."""
         app.config.update(PROPAGATE_EXCEPTIONS=True)
-        received: list[BaseException] = []
-
-        def receiver(sender: Flask, exception: BaseException, **_: object) -> None:
-            received.append(exception)
-
-        with got_request_exception.connected_to(receiver, app), pytest.raises(Misconfigured):
+        with signalled(app) as received, pytest.raises(Misconfigured):
             app.test_client().get("/boom")
 
         assert [type(error) for error in received] == [Misconfigured]
@@ -694,12 +693,7 @@ class TestUnexpectedErrors:
     def test_mapped_exception_is_handled(self):
         """An exception the mappings setting maps is answered with its problem, no signal."""
         app = make_app(mappings={KeyError: lambda _: BookMissing(book_id=-1)})
-        received: list[BaseException] = []
-
-        def receiver(sender: Flask, exception: BaseException, **_: object) -> None:
-            received.append(exception)
-
-        with got_request_exception.connected_to(receiver, app):
+        with signalled(app) as received:
             response = get(app.test_client(), "/key")
 
         assert response.status_code == 404
@@ -722,12 +716,7 @@ class TestUnexpectedErrors:
             raise RuntimeError(SECRET)
 
         app = make_app(mappings={KeyError: broken})
-        received: list[BaseException] = []
-
-        def receiver(sender: Flask, exception: BaseException, **_: object) -> None:
-            received.append(exception)
-
-        with got_request_exception.connected_to(receiver, app), caplog.at_level(logging.ERROR):
+        with signalled(app) as received, caplog.at_level(logging.ERROR):
             response = get(app.test_client(), "/key")
 
         assert response.status_code == 500
