@@ -49,7 +49,6 @@ if TYPE_CHECKING:
 _LOGGED = "_has_been_logged"
 _PROBLEM_MEDIA = "application/problem+"
 # Headers that describe the body of an error page the problem replaces.
-_PAGE_HEADERS = ("Content-Encoding", "Content-Disposition", "ETag", "Last-Modified")
 _SERVER_ERROR = 500
 
 
@@ -202,18 +201,20 @@ def rewrite(handler: ProblemHandler, request: HttpRequest, response: HttpRespons
         # Django logged it (and sent got_request_exception for a 500) already.
         problem = InternalError() if status == _SERVER_ERROR else Problem(status=status)
         rendered = handler.render(problem, info, log=False)
+    kept = rendered.kept_headers(response.items())
+    counted = response.has_header("Content-Length")
+    for name in list(response.headers):
+        del response[name]
     response.status_code = rendered.status
     response.content = rendered.body
-    for name in _PAGE_HEADERS:
-        response.headers.pop(name, None)
-    if response.has_header("Content-Length"):
-        response["Content-Length"] = str(len(rendered.body))
-    for name, value in rendered.headers:
-        if name == "Vary":
-            # Other middleware may vary the page already (on Cookie, say): add to it.
-            patch_vary_headers(response, (value,))
+    for name, value in (*rendered.headers, *kept):
+        if name.lower() == "vary":
+            # Django keeps one field per name: Vary's entries are merged into it.
+            patch_vary_headers(response, [entry.strip() for entry in value.split(",")])
         else:
             response[name] = value
+    if counted:
+        response["Content-Length"] = str(len(rendered.body))
     return response
 
 

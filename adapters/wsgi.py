@@ -63,25 +63,6 @@ if TYPE_CHECKING:
 __all__ = ["ProblemDetailsMiddleware"]
 
 _PROBLEM_MEDIA_TYPES = frozenset(("application/problem+json", "application/problem+xml"))
-# Headers that describe the replaced body; every other header of a converted
-# response is kept (Allow, WWW-Authenticate, Retry-After, Set-Cookie, CORS...).
-_BODY_HEADERS = frozenset(
-    (
-        "content-type",
-        "content-length",
-        "content-encoding",
-        "content-language",
-        "content-location",
-        "content-disposition",
-        "content-md5",
-        "content-digest",
-        "repr-digest",
-        "digest",
-        "etag",
-        "last-modified",
-        "transfer-encoding",
-    )
-)
 _END: Any = object()
 _CUT_SHORT = "exception after the response started; it is cut short"
 _CLOSE_FAILED = "closing the replaced error response failed"
@@ -230,16 +211,7 @@ def _convert(handler: ProblemHandler, start: _Start, environ: WSGIEnvironment) -
     """Replace the error response *start* holds with a problem of its status."""
     status = start.status or "500"
     response = handler.render(Problem(status=int(status[:3])), request_info(environ))
-    # Vary is a list: the app's own entries are kept beside ours, once each.
-    own = {name.lower() for name, _ in response.headers} - {"vary"}
-    varied = {value.lower() for name, value in response.headers if name.lower() == "vary"}
-    kept = [
-        (name, value)
-        for name, value in start.headers
-        if name.lower() not in _BODY_HEADERS
-        and name.lower() not in own
-        and not (name.lower() == "vary" and value.lower() in varied)
-    ]
+    kept = response.kept_headers(start.headers)
     # The application's own status line: same code, its reason phrase.
     return _send(response, environ, start, None, kept=kept, status_line=status)
 

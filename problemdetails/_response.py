@@ -18,6 +18,26 @@ HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 #: else (CR, LF, NUL, non-ASCII) could split a response or be mangled by a server.
 HEADER_VALUE = re.compile(r"[\t\x20-\x7e]*")
 
+# Headers that describe a body: when a problem replaces an error page, the
+# page's go with its body.
+_BODY_HEADERS = frozenset(
+    (
+        "content-type",
+        "content-length",
+        "content-encoding",
+        "content-language",
+        "content-location",
+        "content-disposition",
+        "content-md5",
+        "content-digest",
+        "repr-digest",
+        "digest",
+        "etag",
+        "last-modified",
+        "transfer-encoding",
+    )
+)
+
 
 @attrs.frozen
 class ProblemResponse:
@@ -49,6 +69,36 @@ class ProblemResponse:
             return f"{self.status} {HTTPStatus(self.status).phrase}"
         except ValueError:
             return f"{self.status} Error"
+
+    def kept_headers(self, replaced: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+        """Return the headers of an error response this problem replaces that stay.
+
+        Adapters that turn a framework's or an application's own error page
+        into a problem keep what other code set (``Allow``,
+        ``WWW-Authenticate``, ``Retry-After``, ``Set-Cookie``, CORS headers,
+        ...), but neither what described the page's body (``Content-*``,
+        ``ETag``, ``Last-Modified``, digests, ``Transfer-Encoding``) nor what
+        this response sets itself. ``Vary`` is a list: the page's entries
+        stay beside this response's, each once.
+        """
+        own = {name.lower() for name, _ in self.headers}
+        varied = {
+            entry.strip().lower()
+            for name, value in self.headers
+            if name.lower() == "vary"
+            for entry in value.split(",")
+        }
+        kept: list[tuple[str, str]] = []
+        for name, value in replaced:
+            lowered = name.lower()
+            if lowered == "vary":
+                entries = [entry.strip() for entry in value.split(",")]
+                extra = [entry for entry in entries if entry and entry.lower() not in varied]
+                if extra:
+                    kept.append((name, ", ".join(extra)))
+            elif lowered not in _BODY_HEADERS and lowered not in own:
+                kept.append((name, value))
+        return kept
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         start_response(self.status_line, [*self.headers, ("Content-Length", str(len(self.body)))])

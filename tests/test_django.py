@@ -502,6 +502,17 @@ class TestDjangoErrorPages:
         }
         assert body(response) == about_blank(404, "Not Found", response)
 
+    def test_other_middleware_headers_kept(self, fetch: Fetch):
+        """Headers other middleware set on Django's page stay, and Vary gains Accept."""
+        response = fetch.get("/varied/no/such/route/")
+        assert response.status_code == 404
+        assert response["Content-Type"] == "application/problem+json"
+        assert response["X-Set-By-Middleware"] == "kept"
+        assert sorted(entry.strip() for entry in response["Vary"].split(",")) == [
+            "Accept",
+            "Cookie",
+        ]
+
     def test_unknown_url_mapped(self, fetch: Fetch, throwaway_types: list[type[Problem]]):
         """A mapping for Http404 applies to unknown URLs too."""
 

@@ -853,6 +853,41 @@ def start_response_recorder() -> tuple[list[Any], Any]:
 class TestProblemResponse:
     """The neutral response is a WSGI application."""
 
+    @pytest.mark.parametrize(
+        ("replaced", "kept"),
+        [
+            (
+                [("Content-Type", "text/html"), ("Content-Length", "9"), ("ETag", '"v1"')],
+                [],
+            ),
+            (
+                [("Allow", "GET"), ("Set-Cookie", "a=1"), ("Set-Cookie", "b=2")],
+                [("Allow", "GET"), ("Set-Cookie", "a=1"), ("Set-Cookie", "b=2")],
+            ),
+            ([("X-Flow-ID", "the-page's"), ("content-language", "de")], []),
+            (
+                [("Vary", "Accept"), ("Vary", "accept, Cookie"), ("Vary", "Origin")],
+                [
+                    ("Vary", "Cookie"),
+                    ("Vary", "Origin"),
+                ],
+            ),
+        ],
+        ids=["body-headers", "others-kept", "own-and-body", "vary-merged"],
+    )
+    def test_kept_headers(self, replaced, kept):
+        """Replacing an error page keeps its other headers, not its body's or our own."""
+        response = ProblemResponse(
+            404,
+            (
+                ("Content-Type", "application/problem+json"),
+                ("Vary", "Accept"),
+                ("X-Flow-ID", "f1"),
+            ),
+            b"{}",
+        )
+        assert response.kept_headers(replaced) == kept
+
     @pytest.fixture(name="response")
     def _response(self) -> ProblemResponse:
         return ProblemHandler().render(NotFound(detail="No order 7."), request_with(X_Flow_ID="f1"))

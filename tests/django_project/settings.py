@@ -15,6 +15,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django_project.middleware.FailingMiddleware",
+    "django_project.middleware.VaryingMiddleware",
 ]
 CSRF_FAILURE_VIEW = "problemdetails.adapters.django.csrf_failure"
 DATABASES: dict[str, object] = {}
