@@ -13,8 +13,13 @@ BENCH = Path(__file__).resolve().parent.parent / "bench"
 
 @pytest.mark.parametrize(
     ("script", "ratio_column"),
-    [("bench_render.py", "ratio"), ("bench_flask.py", "min x"), ("bench_django.py", "min x")],
-    ids=["render", "flask", "django"],
+    [
+        ("bench_render.py", "ratio"),
+        ("bench_flask.py", "min x"),
+        ("bench_django.py", "min x"),
+        ("bench_client.py", "ratio"),
+    ],
+    ids=["render", "flask", "django", "client"],
 )
 def test_benchmark_runs(script: str, ratio_column: str, tmp_path: Path):
     """A tiny run of the benchmark finishes and prints its comparison."""
