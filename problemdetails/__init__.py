@@ -12,6 +12,7 @@ from ._builtin_types import (
     FieldError,
     InternalError,
     RetryAfterProblem,
+    UpstreamError,
     ValidationProblem,
     json_pointer,
 )
@@ -26,11 +27,12 @@ from ._errors import (
 )
 from ._flow_id import new_flow_id
 from ._parse import parse_problem
-from ._pipeline import HeaderLookup, ProblemHandler, RequestInfo, default_handler
+from ._pipeline import ProblemHandler, default_handler
 from ._problem import ABOUT_BLANK, Problem
 from ._registry import ProblemRegistry, registry
 from ._render import JSON_MEDIA_TYPE, XML_MEDIA_TYPE
 from ._report import ErrorReport
+from ._request import HeaderLookup, RequestInfo
 from ._response import ProblemResponse
 
 try:
@@ -61,6 +63,7 @@ __all__ = [
     "ReportHook",
     "RequestInfo",
     "RetryAfterProblem",
+    "UpstreamError",
     "ValidationProblem",
     "__version__",
     "default_handler",

@@ -1,12 +1,12 @@
-"""Problem types every API needs: the generic 500, validation errors, Retry-After."""
+"""Problem types every API needs: the generic 500, failed upstreams, validation, Retry-After."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timezone
 from email.utils import format_datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import attrs
 
@@ -27,6 +27,27 @@ class InternalError(Problem, status=500):
     """
 
     __problem_detail__: ClassVar[str | None] = INTERNAL_ERROR_DETAIL
+
+
+#: The fixed detail of the problem an escaped upstream problem becomes.
+UPSTREAM_ERROR_DETAIL = (
+    "A service this server depends on failed, so the request could not be completed."
+)
+
+
+class UpstreamError(Problem, status=502):
+    """What a problem received from another service becomes when it escapes a view.
+
+    A received problem (raised by ``problemdetails.client``) that nothing
+    catches or maps is a failed dependency, not a problem this API declared:
+    the client gets this fixed problem, with the ``upstream_status`` setting's
+    status (502 Bad Gateway by default), and nothing of the upstream's
+    document; the log record carries the upstream's status, type, flow id and
+    URL. To pass a specific upstream problem on, map its class with
+    ``mappings``.
+    """
+
+    __problem_detail__: ClassVar[str | None] = UPSTREAM_ERROR_DETAIL
 
 
 # RFC 6901 JSON Pointer, in its plain or URI-fragment form ("/a/0", "#/a/0").
@@ -65,12 +86,37 @@ class FieldError:
             ``"#/age"``; build one with `json_pointer`.
     """
 
-    detail: str
+    detail: str = attrs.field(validator=attrs.validators.instance_of(str))
     pointer: str | None = attrs.field(default=None, validator=_validate_pointer)
 
 
-def _to_list(errors: Iterable[FieldError]) -> list[FieldError]:
-    return list(errors)
+_FIELD_ERROR_KEYS = frozenset(("detail", "pointer"))
+
+
+def _field_error(error: object, index: int) -> object:
+    if not isinstance(error, Mapping):
+        return error  # checked against the declared type afterwards
+    entry = cast("Mapping[object, object]", error)
+    unknown = sorted(repr(key) for key in entry if key not in _FIELD_ERROR_KEYS)
+    if unknown or "detail" not in entry:
+        raise InvalidProblemError(
+            f"errors[{index}] must be a FieldError, or a mapping with 'detail' (a string) and "
+            f"optionally 'pointer' (a JSON Pointer); got keys {sorted(map(repr, entry))}"
+        )
+    detail, pointer = entry["detail"], entry.get("pointer")
+    if not isinstance(detail, str):
+        raise InvalidProblemError(
+            f"errors[{index}]['detail'] must be a string, got {type(detail).__qualname__}"
+        )
+    return FieldError(detail=detail, pointer=pointer)  # type: ignore[arg-type]  # validated there
+
+
+def _to_list(errors: Iterable[FieldError | Mapping[str, str]]) -> list[FieldError]:
+    given = cast("object", errors)
+    if isinstance(given, (str, bytes, Mapping)) or not isinstance(given, Iterable):
+        kind = type(cast("object", given)).__qualname__
+        raise InvalidProblemError(f"errors must be a list of FieldError, got {kind}")
+    return [_field_error(error, index) for index, error in enumerate(errors)]  # type: ignore[misc]
 
 
 class ValidationProblem(
@@ -80,6 +126,9 @@ class ValidationProblem(
     status=422,
 ):
     """The request content failed validation; ``errors`` says where and why.
+
+    Each entry is a `FieldError`, or a mapping with the same keys, turned
+    into one: ``{"detail": "must be positive", "pointer": "#/age"}``.
 
     Example:
         >>> ValidationProblem(errors=[FieldError(detail="must be positive", pointer="#/age")])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import logging
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Literal, cast
 
@@ -16,8 +17,8 @@ from ._response import HEADER_NAME
 from ._uri import is_absolute, is_uri_reference
 
 if TYPE_CHECKING:
-    from ._pipeline import RequestInfo
     from ._report import ErrorReport
+    from ._request import RequestInfo
 
 #: A mapping target: a problem class (instantiated with no arguments) or a
 #: callable that builds the problem from the exception, or returns None to let
@@ -179,6 +180,28 @@ def _check_timeout(_: Config, attribute: attrs.Attribute[Any], value: object) ->
         )
 
 
+def _check_upstream_status(_: Config, attribute: attrs.Attribute[Any], value: object) -> None:
+    if type(value) is not int or not 500 <= value <= 599:  # noqa: PLR2004
+        raise ConfigurationError(
+            f"upstream_status must be a 5xx status such as 502 (Bad Gateway), 503 or 504, "
+            f"got {value!r}"
+        )
+
+
+_LEVEL_NAMES = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def _to_log_level(value: object) -> int:
+    if isinstance(value, str) and value.upper() in _LEVEL_NAMES:
+        return int(getattr(logging, value.upper()))
+    if type(value) is int and value >= 0:
+        return value
+    raise ConfigurationError(
+        f"problem_log_level must be a logging level such as logging.WARNING or 'WARNING', "
+        f"got {value!r}"
+    )
+
+
 def _check_logger_name(_: Config, attribute: attrs.Attribute[Any], value: object) -> None:
     if not isinstance(value, str) or not value:
         raise ConfigurationError(f"logger_name must be a non-empty string, got {value!r}")
@@ -224,6 +247,14 @@ class Config:
         report_timeout: seconds a request waits for the hooks; None runs them
             inline and waits.
         logger_name: logger that server errors are logged on.
+        problem_log_level: level of the record of a declared 5xx problem
+            (raised or returned on purpose, such as a 503 with
+            ``Retry-After``): WARNING by default. A problem type's own
+            ``log_level`` wins; unexpected exceptions are always logged at
+            ERROR, 4xx problems at DEBUG. A level number or name.
+        upstream_status: status of the problem that a problem received from
+            another service becomes when it escapes a view unmapped (502 Bad
+            Gateway by default; 503 or 504 are common too).
 
     Raises:
         ConfigurationError: a setting is wrong; the message says how to fix it.
@@ -248,6 +279,8 @@ class Config:
     report_hooks: tuple[ReportHook, ...] = attrs.field(default=(), converter=_to_hooks)
     report_timeout: float | None = attrs.field(default=None, validator=_check_timeout)
     logger_name: str = attrs.field(default="problemdetails", validator=_check_logger_name)
+    problem_log_level: int = attrs.field(default=logging.WARNING, converter=_to_log_level)
+    upstream_status: int = attrs.field(default=502, validator=_check_upstream_status)
 
     @classmethod
     def from_mapping(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from ._config import ProblemFactory
-from ._problem import Problem
+from ._problem import Problem, is_received
 
 _MAX_CACHED = 512
 
@@ -13,10 +13,12 @@ _MAX_CACHED = 512
 class ExceptionMapper:
     """Turns exceptions into problems through layered mapping tables.
 
-    A problem maps to itself. Otherwise the exception's MRO is walked from the
-    most specific class; at each class the tables are asked in order (the
-    user's before an adapter's defaults) and the first factory that returns a
-    problem wins. Unmapped exceptions give None: the caller decides (the
+    A problem maps to itself, except one received from another service: it
+    maps only through the tables, like any other exception (relaying an
+    upstream's problem is an explicit choice). The exception's MRO is walked
+    from the most specific class; at each class the tables are asked in order
+    (the user's before an adapter's defaults) and the first factory that
+    returns a problem wins. Unmapped exceptions give None: the caller decides (the
     pipeline answers with the generic 500).
     """
 
@@ -42,7 +44,7 @@ class ExceptionMapper:
         Raises:
             Exception: whatever a factory raises; the pipeline guards the call.
         """
-        if isinstance(exception, Problem):
+        if isinstance(exception, Problem) and not is_received(exception):
             return exception
         for factory in self._chain(type(exception)):
             problem = factory() if isinstance(factory, type) else factory(exception)

@@ -5,53 +5,20 @@ from __future__ import annotations
 import logging
 import traceback
 from collections.abc import Mapping, Sequence
-from typing import Protocol
 
-import attrs
-
-from ._builtin_types import INTERNAL_ERROR_DETAIL, InternalError
+from ._builtin_types import INTERNAL_ERROR_DETAIL, InternalError, UpstreamError
 from ._config import Config, ProblemFactory
 from ._flow_id import is_valid_flow_id, new_flow_id
 from ._mapping import ExceptionMapper
 from ._negotiate import negotiate
-from ._problem import Problem, truncate_text
+from ._problem import Problem, is_received, truncate_text
 from ._render import JSON_MEDIA_TYPE, XML_MEDIA_TYPE, problem_to_dict, to_json, to_xml
 from ._report import ErrorReport, Reporter
+from ._request import RequestInfo
 from ._response import HEADER_NAME, HEADER_VALUE, ProblemResponse
 
 _FALLBACK_STATUS = 500
 _MAX_DEBUG_TEXT = 4096
-
-
-class HeaderLookup(Protocol):
-    """Read access to request headers; case-insensitive in every framework."""
-
-    def get(self, key: str, /) -> str | None:
-        """Return the value of header *key*, or None."""
-        ...
-
-
-def _no_headers() -> Mapping[str, str]:
-    return {}
-
-
-@attrs.frozen(kw_only=True)
-class RequestInfo:
-    """The facts about a request that the pipeline and reporting hooks use.
-
-    Adapters build it only when a request fails.
-
-    Attributes:
-        method: the HTTP method.
-        url: the full request URL.
-        path: the request path (percent-encoded, as sent).
-        headers: the request headers, looked up case-insensitively.
-    """
-
-    method: str | None = None
-    url: str | None = None
-    path: str | None = None
-    headers: HeaderLookup = attrs.field(factory=_no_headers)
 
 
 def _safe_text(value: object) -> str:
@@ -110,7 +77,9 @@ class ProblemHandler:
         )
         self._mapper = ExceptionMapper(tables)
         self._logger = logging.getLogger(config.logger_name)
-        self._reporter = Reporter(self._logger, config.report_hooks, config.report_timeout)
+        self._reporter = Reporter(
+            self._logger, config.report_hooks, config.report_timeout, config.problem_log_level
+        )
         self._offers = config.media_types
         # Headers the pipeline sets itself; a problem's headers cannot replace them.
         self._own_headers = frozenset(
@@ -161,13 +130,22 @@ class ProblemHandler:
         return self._mapper.to_problem(exception)
 
     def to_problem(self, exception: BaseException) -> Problem:
-        """Map *exception* to the problem the client will see (the generic 500 if unmapped).
+        """Map *exception* to the problem the client will see.
+
+        Unmapped exceptions give the generic 500; an unmapped problem received
+        from another service gives the ``upstream_status`` problem (502 by
+        default), which relays nothing of the upstream's document.
 
         Raises:
             Exception: whatever a mapping factory raises.
         """
         problem = self.find_problem(exception)
-        return self._internal_error(exception) if problem is None else problem
+        return self._unexpected(exception) if problem is None else problem
+
+    def _unexpected(self, exception: BaseException) -> Problem:
+        if is_received(exception):
+            return UpstreamError(status=self.config.upstream_status)
+        return self._internal_error(exception)
 
     def _internal_error(self, exception: BaseException) -> Problem:
         if not self.config.debug:
@@ -186,7 +164,7 @@ class ProblemHandler:
     ) -> ProblemResponse:
         """Map, render and report *exception*; never raises."""
         try:
-            problem = self.to_problem(exception)
+            problem = self.find_problem(exception)
         except Exception:  # noqa: BLE001 - the error path cannot fail
             problem = self._internal_error(exception)
             flow_id = self.flow_id(request)
@@ -195,7 +173,9 @@ class ProblemHandler:
             self._reporter.failed(
                 f"mapping {type(exception).__name__} to a problem", flow_id, status=500
             )
-            return self._respond(problem, request, exception, flow_id, log=False)
+            return self._respond(problem, request, exception, flow_id, log=False, unexpected=True)
+        if problem is None:
+            return self._respond(self._unexpected(exception), request, exception, unexpected=True)
         return self._respond(problem, request, exception)
 
     def render(
@@ -225,6 +205,7 @@ class ProblemHandler:
         flow_id: str | None = None,
         *,
         log: bool = True,
+        unexpected: bool = False,
     ) -> ProblemResponse:
         try:
             if flow_id is None:
@@ -242,15 +223,23 @@ class ProblemHandler:
             # hooks still hear of the 500 the client got.
             self._reporter.failed(f"rendering a {type(problem).__name__}", flow_id, status=500)
             report = ErrorReport(
-                problem=InternalError(), exception=exception, request=request, flow_id=flow_id
+                problem=InternalError(),
+                exception=exception,
+                request=request,
+                flow_id=flow_id,
+                unexpected=True,
             )
             self._reporter.report(report, log=False)
             return self._fallback(flow_id)
-        if self._reporter.wants(response.status):
-            self._reporter.report(
-                ErrorReport(problem=problem, exception=exception, request=request, flow_id=flow_id),
-                log=log,
+        if self._reporter.wants(problem, unexpected=unexpected):
+            report = ErrorReport(
+                problem=problem,
+                exception=exception,
+                request=request,
+                flow_id=flow_id,
+                unexpected=unexpected,
             )
+            self._reporter.report(report, log=log)
         return response
 
     def _instance_for(self, request: RequestInfo) -> str | None:

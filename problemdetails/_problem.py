@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import builtins
 import contextlib
+import logging
 import re
 import sys
 import warnings
-from collections.abc import Generator, Iterable, Mapping
+from collections.abc import Generator, Iterable, Iterator, Mapping
 from contextvars import ContextVar
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, cast
 
 import attrs
 
 from ._errors import InvalidProblemError, ProblemDefinitionError
+from ._fields import HEADER_NAME, HEADER_VALUE
+from ._member_types import Check, describe_value, field_checks
 from ._uri import is_uri_reference
 
 if sys.version_info >= (3, 11):
@@ -62,6 +65,15 @@ def lenient_construction() -> Generator[None, None, None]:
         _lenient.reset(token)
 
 
+def is_received(exception: BaseException) -> bool:
+    """Return whether *exception* is a problem received from another service.
+
+    The client side marks the classes it raises; a received problem that
+    escapes a view is a failed dependency, not a problem this API declared.
+    """
+    return getattr(type(exception), "__problem_received__", False) is True
+
+
 def truncate_text(text: str, limit: int) -> str:
     """Return *text* cut to *limit* characters, ending in an ellipsis if it was longer."""
     return text if len(text) <= limit else text[: limit - 1] + _ELLIPSIS
@@ -76,12 +88,35 @@ def status_phrase(status: int) -> str:
 
 
 def check_status(status: object, *, what: str = "status") -> int:
-    """Return *status* if it is an int in 400-599, else raise `InvalidProblemError`."""
-    if builtins.type(status) is not int or not 400 <= status <= 599:  # noqa: PLR2004
+    """Return *status* as an int if it is one in 400-599, else raise `InvalidProblemError`.
+
+    ``HTTPStatus`` members and other ``int`` subclasses count by their value;
+    ``bool`` does not.
+    """
+    if builtins.type(status) is not int:
+        if not isinstance(status, int) or isinstance(status, bool):
+            raise InvalidProblemError(
+                f"{what} must be an int from 400 to 599 (a client or server error), "
+                f"got {_shown(status)}"
+            )
+        status = int(status)
+    if not 400 <= status <= 599:  # noqa: PLR2004
         raise InvalidProblemError(
             f"{what} must be an int from 400 to 599 (a client or server error), got {status!r}"
         )
     return status
+
+
+_MAX_SHOWN = 80
+
+
+def _shown(value: object) -> str:
+    """Return a short repr of *value* for an error message; never raises."""
+    try:
+        text = repr(value)
+    except Exception:  # noqa: BLE001 - a message must not fail on a hostile value
+        return f"a {builtins.type(value).__qualname__}"
+    return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 3] + "..."
 
 
 def check_member_name(name: str, policy: MemberNamePolicy, owner: str) -> None:
@@ -100,47 +135,76 @@ def check_member_name(name: str, policy: MemberNamePolicy, owner: str) -> None:
     warnings.warn(message, UserWarning, stacklevel=4)
 
 
-def _validate_uri(instance: Problem, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value is None and attribute.name == "instance":
-        return
-    if value is builtins.type(instance).__problem_type__:
-        return  # the declared type URI, checked when the class was created
-    if not isinstance(value, str):
-        raise InvalidProblemError(f"{attribute.name} must be a string, got {value!r}")
-    if not _lenient.get() and not is_uri_reference(value):
-        raise InvalidProblemError(
-            f"{attribute.name} must be a URI reference (RFC 3986), got {value!r}; "
-            "percent-encode spaces and other characters outside the URI alphabet"
-        )
-
-
-def _validate_status(instance: Problem, attribute: attrs.Attribute[Any], value: object) -> None:
-    check_status(value)
-
-
 # Text members are str, or objects that render as one when the response is
 # made: Django's lazy translation strings must stay lazy until the active
 # language is known.
 _NOT_TEXT = (bytes, bytearray, int, float, complex, list, tuple, dict, set, frozenset)
 
 
-def _validate_optional_text(
-    instance: Problem, attribute: attrs.Attribute[Any], value: object
-) -> None:
-    if value is not None and isinstance(value, _NOT_TEXT):
-        raise InvalidProblemError(f"{attribute.name} must be a string, got {value!r}")
+class _FromClass:
+    """The default of members whose value the problem class declares."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<the class's default>"
 
 
-def _validate_extensions(instance: Problem, attribute: attrs.Attribute[Any], value: object) -> None:
-    cls = builtins.type(instance)
+#: Marks a member left to the class's declared default (type, status, detail).
+_FROM_CLASS: Any = _FromClass()
+
+
+class _Empty(Mapping[str, Any]):
+    """The shared empty default of ``extensions`` and ``headers``: read-only, picklable."""
+
+    __slots__ = ()
+
+    def __getitem__(self, key: str) -> Any:
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+    def __repr__(self) -> str:
+        return "{}"
+
+    def __reduce__(self) -> str:
+        return "_EMPTY"  # pickled by reference: the one instance
+
+
+_EMPTY: Mapping[str, Any] = _Empty()
+
+
+def _check_uri(name: str, value: object) -> None:
+    if not isinstance(value, str):
+        raise InvalidProblemError(f"{name} must be a string, got {_shown(value)}")
+    if not _lenient.get() and not is_uri_reference(value):
+        raise InvalidProblemError(
+            f"{name} must be a URI reference (RFC 3986), got {_shown(value)}; "
+            "percent-encode spaces and other characters outside the URI alphabet"
+        )
+
+
+def _check_text(name: str, value: object) -> None:
+    if isinstance(value, _NOT_TEXT):
+        raise InvalidProblemError(f"{name} must be a string, got {_shown(cast('object', value))}")
+
+
+def _checked_extensions(cls: builtins.type[Problem], value: object) -> dict[str, Any]:
+    if not isinstance(value, Mapping):
+        raise InvalidProblemError(f"extensions must be a mapping, got {_shown(value)}")
+    extensions = dict(cast("Mapping[object, Any]", value))
     declared = cls.__problem_fields__
     lenient = _lenient.get()
     # A received document may carry any member; only the ones that would be
     # ambiguous (standard or declared members) are refused even then.
     reserved = _STANDARD_SET if lenient else RESERVED_NAMES
-    for name in value:  # type: ignore[attr-defined]
+    for name in extensions:
         if not isinstance(name, str):
-            raise InvalidProblemError(f"extension member names must be strings, got {name!r}")
+            raise InvalidProblemError(f"extension member names must be strings, got {_shown(name)}")
         if name in reserved or name in declared:
             raise InvalidProblemError(
                 f"extension member {name!r} collides with a member of {cls.__name__}; "
@@ -148,37 +212,103 @@ def _validate_extensions(instance: Problem, attribute: attrs.Attribute[Any], val
             )
         if not lenient:
             check_member_name(name, cls.__problem_member_names__, cls.__name__)
+    return cast("dict[str, Any]", extensions)
 
 
-def _validate_headers(instance: Problem, attribute: attrs.Attribute[Any], value: object) -> None:
-    for name, header in value.items():  # type: ignore[attr-defined]
+def _checked_headers(value: object) -> dict[str, str]:
+    if not isinstance(value, Mapping):
+        raise InvalidProblemError(f"headers must be a mapping, got {_shown(value)}")
+    headers = dict(cast("Mapping[object, object]", value))
+    for name, header in headers.items():
         if not isinstance(name, str) or not isinstance(header, str):
-            raise InvalidProblemError(f"headers must map str to str, got {name!r}: {header!r}")
+            raise InvalidProblemError(
+                f"headers must map str to str, got {_shown(name)}: {_shown(header)}"
+            )
+        # Caught here, where the problem is made, rather than as a failed
+        # response: a value with CR or LF could split the response.
+        if not HEADER_NAME.fullmatch(name) or not HEADER_VALUE.fullmatch(header):
+            raise InvalidProblemError(
+                f"header {_shown(name)}: {_shown(header)} is not a valid HTTP field (names are "
+                "tokens; values are visible ASCII, spaces and tabs, without CR or LF)"
+            )
+    return cast("dict[str, str]", headers)
 
 
-# With ``converter=dict`` type checkers take the parameter type from one of
-# dict's overloads and reject ``headers={"Allow": "GET"}``: they see typed
-# converters, while the runtime keeps the builtin (no extra call per problem).
-if TYPE_CHECKING:
-
-    def _to_dict(value: Mapping[str, Any], /) -> dict[str, Any]: ...
-
-    def _to_headers(value: Mapping[str, str], /) -> dict[str, str]: ...
-
-else:
-    _to_dict = _to_headers = dict
+_MemberChecks = tuple[tuple[str, Check, str, object], ...]
 
 
-def _default_type(self: Problem) -> str:
-    return builtins.type(self).__problem_type__
+def _member_checks(cls: builtins.type[Problem]) -> _MemberChecks:
+    """Compile the checks of *cls*'s declared members, once, and keep them on the class."""
+    try:
+        attrs.resolve_types(cls)
+    except NameError as error:
+        raise ProblemDefinitionError(
+            f"problem class {cls.__qualname__}: an annotation names something that does not "
+            f"exist ({error}); define it before the class is used, or import it"
+        ) from None
+    checks = field_checks(cls, RESERVED_NAMES)
+    cls.__problem_checks__ = checks
+    return checks
 
 
-def _default_status(self: Problem) -> int:
-    return builtins.type(self).__problem_status__
+def _check_members(problem: Problem) -> None:
+    """Fill in the class defaults and check every member; the body of ``__attrs_post_init__``.
+
+    One pass, compiled per class, instead of a validator and a factory per
+    member: constructing a problem is on the error path of every request.
+    """
+    cls = builtins.type(problem)
+    members = problem.__dict__
+    _check_standard(problem, cls, members)
+    extensions = members["extensions"]
+    if extensions is not _EMPTY:
+        object.__setattr__(problem, "extensions", _checked_extensions(cls, extensions))
+    headers = members["headers"]
+    if headers is not _EMPTY:
+        object.__setattr__(problem, "headers", _checked_headers(headers))
+    checks = cls.__dict__.get("__problem_checks__")
+    if checks is None:
+        checks = _member_checks(cls)
+    for name, check, expected, default in checks:
+        value = members[name]
+        # A declared default is the declaration's own word: trusted as it is.
+        if value is not default and not check(value):
+            raise InvalidProblemError(
+                f"{cls.__name__}.{name} must be {expected}, got {describe_value(value)}"
+            )
 
 
-def _default_detail(self: Problem) -> str | None:
-    return builtins.type(self).__problem_detail__
+def _check_standard(  # noqa: C901 - one flat pass over the standard members
+    problem: Problem, cls: builtins.type[Problem], members: dict[str, Any]
+) -> None:
+    set_member = object.__setattr__
+    value = members["type"]
+    if value is _FROM_CLASS:
+        set_member(problem, "type", cls.__problem_type__)
+    elif value is not cls.__problem_type__:
+        _check_uri("type", value)
+    status = members["status"]
+    if status is _FROM_CLASS:
+        set_member(problem, "status", cls.__problem_status__)
+    elif builtins.type(status) is not int or not 400 <= status <= 599:  # noqa: PLR2004
+        set_member(problem, "status", check_status(status))
+    detail = members["detail"]
+    if detail is _FROM_CLASS:
+        set_member(problem, "detail", cls.__problem_detail__)
+    elif detail is not None:
+        _check_text("detail", detail)
+    title = members["title"]
+    if title is None:
+        title = cls.__problem_title__
+        if title is None and members["type"] == ABOUT_BLANK:
+            title = status_phrase(members["status"]) or None
+        if title is not None:
+            set_member(problem, "title", title)
+    else:
+        _check_text("title", title)
+    instance = members["instance"]
+    if instance is not None:
+        _check_uri("instance", instance)
 
 
 def _restore(cls: builtins.type[Problem], members: dict[str, Any]) -> Problem:
@@ -200,6 +330,12 @@ class _ProblemBase(Exception):  # noqa: N818 - a problem is the error, not about
     __problem_member_names__: ClassVar[MemberNamePolicy] = "reject"
     #: Names of the extension members declared as attrs fields, in declaration order.
     __problem_fields__: ClassVar[tuple[str, ...]] = ()
+    #: The compiled checks of the declared members (None until compiled).
+    __problem_checks__: ClassVar[_MemberChecks | None] = None
+    #: Level occurrences are logged at; None leaves it to the handler's settings.
+    __problem_log_level__: ClassVar[int | None] = None
+    #: True for problems received from another service (set by the client side).
+    __problem_received__: ClassVar[bool] = False
     if TYPE_CHECKING:
         # Set by attrs on every subclass; declared so type checkers see attrs classes.
         __attrs_attrs__: ClassVar[tuple[attrs.Attribute[Any], ...]]
@@ -212,11 +348,14 @@ class _ProblemBase(Exception):  # noqa: N818 - a problem is the error, not about
         status: int | None = None,
         registry: ProblemRegistry | None = None,
         member_names: MemberNamePolicy | None = None,
+        log_level: int | str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init_subclass__(**kwargs)
         where = f"problem class {cls.__qualname__}"
         _declare_defaults(cls, where, type, title, status, member_names)
+        if log_level is not None:
+            cls.__problem_log_level__ = _log_level(log_level, where)
         attrs.define(
             cls,
             slots=False,
@@ -234,6 +373,11 @@ class _ProblemBase(Exception):  # noqa: N818 - a problem is the error, not about
         cls.__problem_fields__ = tuple(
             field.name for field in attrs.fields(cls) if field.name not in RESERVED_NAMES
         )
+        # Compiled now when the annotations resolve; a name defined later in
+        # the module is resolved on the first construction instead.
+        cls.__problem_checks__ = None
+        with contextlib.suppress(ProblemDefinitionError):
+            _member_checks(cls)  # type: ignore[arg-type]
         if type is not None and type != ABOUT_BLANK:
             if registry is None:
                 from ._registry import registry as default_registry  # noqa: PLC0415
@@ -282,6 +426,21 @@ def _declare_defaults(  # noqa: PLR0917 - a private step of __init_subclass__
                 f"type={type_uri!r}, title='...')"
             )
         cls.__problem_type__ = type_uri
+
+
+_LEVEL_NAMES = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def _log_level(value: object, where: str) -> int:
+    """Return *value* (a level number or one of logging's level names) as a level number."""
+    if isinstance(value, str) and value.upper() in _LEVEL_NAMES:
+        return int(getattr(logging, value.upper()))
+    if builtins.type(value) is int and value >= 0:
+        return value
+    raise ProblemDefinitionError(
+        f"{where}: log_level must be a logging level such as logging.WARNING or 'WARNING', "
+        f"got {_shown(value)}"
+    )
 
 
 def _check_declared_members(cls: builtins.type[Any], where: str) -> None:
@@ -349,33 +508,17 @@ class Problem(_ProblemBase):
         InvalidProblemError: a member breaks an RFC 9457 rule.
     """
 
-    type: str = attrs.field(
-        default=attrs.Factory(_default_type, takes_self=True), validator=_validate_uri
-    )
-    title: str | None = attrs.field(default=None, validator=_validate_optional_text)
-    status: int = attrs.field(
-        default=attrs.Factory(_default_status, takes_self=True), validator=_validate_status
-    )
-    detail: str | None = attrs.field(
-        default=attrs.Factory(_default_detail, takes_self=True), validator=_validate_optional_text
-    )
-    instance: str | None = attrs.field(default=None, validator=_validate_uri)
+    type: str = attrs.field(default=_FROM_CLASS)
+    title: str | None = None
+    status: int = attrs.field(default=_FROM_CLASS)
+    detail: str | None = attrs.field(default=_FROM_CLASS)
+    instance: str | None = None
     flow_id: str | None = attrs.field(default=None, eq=False)
-    extensions: Mapping[str, Any] = attrs.field(
-        factory=dict, converter=_to_dict, validator=_validate_extensions
-    )
-    headers: Mapping[str, str] = attrs.field(
-        factory=dict, converter=_to_headers, validator=_validate_headers, eq=False, repr=False
-    )
+    extensions: Mapping[str, Any] = attrs.field(default=_EMPTY)
+    headers: Mapping[str, str] = attrs.field(default=_EMPTY, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
-        if self.title is None:
-            cls = builtins.type(self)
-            title = cls.__problem_title__
-            if title is None and self.type == ABOUT_BLANK:
-                title = status_phrase(self.status) or None
-            if title is not None:
-                object.__setattr__(self, "title", title)
+        _check_members(self)
 
     def __str__(self) -> str:
         text = f"{self.status} {self.title}" if self.title else str(self.status)

@@ -1,30 +1,49 @@
-"""Report: log server errors and hand them to reporting hooks."""
+"""Report: one log record per failing response, and the reporting hooks."""
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import re
+import sys
 import threading
+import traceback
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from typing import TYPE_CHECKING
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from ._problem import is_received
+
 if TYPE_CHECKING:
     from ._config import ReportHook
-    from ._pipeline import RequestInfo
     from ._problem import Problem
+    from ._request import RequestInfo
 
 _SERVER_ERROR = 500
 _HOOK_THREADS = 2
 # Hook calls running or queued at most; beyond it, reports skip the hooks.
 _MAX_PENDING = 64
+# Links of a __cause__/__context__ chain checked before logging; the
+# traceback module itself stops at cycles, and so does this check.
+_MAX_CHAIN = 32
+_MAX_LOGGED_TEXT = 200
+
+# Text from elsewhere (an upstream's type URI or flow id) must not forge log
+# lines or hide in invisible characters: controls, line and paragraph
+# separators and the format characters (bidirectional overrides, zero-width).
+_UNPRINTABLE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]"
+)
+
+_ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
 
 
 @attrs.frozen(kw_only=True)
 class ErrorReport:
-    """What a reporting hook receives about one server error.
+    """What a reporting hook receives about one failing response.
 
     Attributes:
         problem: the problem the client was answered with.
@@ -32,16 +51,89 @@ class ErrorReport:
             without being raised).
         request: facts about the request, when an adapter supplied them.
         flow_id: the flow id sent to the client.
+        unexpected: True when *exception* was not a declared problem nor
+            mapped to one (the generic 500, or an upstream's problem answered
+            as a failed dependency); such errors are logged at ERROR.
     """
 
     problem: Problem
     exception: BaseException | None
     request: RequestInfo | None
     flow_id: str
+    unexpected: bool = False
+
+
+def printable(text: str, limit: int = _MAX_LOGGED_TEXT) -> str:
+    """Return *text* fit for one log line: invisible characters escaped, length capped."""
+    if len(text) > limit:
+        text = text[:limit] + "..."
+    return _UNPRINTABLE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+
+
+class _UnformattableError(Exception):
+    """Stands in for an exception that the traceback module cannot format."""
+
+
+def _formats(exception: BaseException) -> bool:
+    # Walks what logging's formatter will walk (the exception and its chain),
+    # calling the parts that user code can break: notes, __getattr__, str().
+    seen: set[int] = set()
+    pending: list[BaseException] = [exception]
+    try:
+        while pending and len(seen) < _MAX_CHAIN:
+            current = pending.pop()
+            if id(current) in seen:
+                continue
+            seen.add(id(current))
+            traceback.format_exception_only(type(current), current)
+            pending.extend(
+                linked
+                for linked in (current.__cause__, current.__context__)
+                if isinstance(linked, BaseException)
+            )
+    except Exception:  # noqa: BLE001 - exactly what is being tested for
+        return False
+    return True
+
+
+def loggable(exception: BaseException) -> _ExcInfo:
+    """Return ``exc_info`` for *exception* that every standard log handler can format.
+
+    An exception whose notes, attributes or chain make the traceback module
+    raise is replaced by a stand-in naming its class, with its traceback: the
+    record still says where it happened.
+    """
+    if _formats(exception):
+        return (type(exception), exception, exception.__traceback__)
+    kind = type(exception)
+    stand_in = _UnformattableError(
+        f"{_class_name(kind)} (its message, notes or chain could not be formatted)"
+    )
+    return (_UnformattableError, stand_in, exception.__traceback__)
+
+
+def _class_name(kind: type) -> str:
+    # A class may set __module__ to anything; only a string names a module.
+    module: object = getattr(kind, "__module__", None)
+    name = kind.__qualname__
+    return f"{module}.{name}" if isinstance(module, str) and module != "builtins" else name
+
+
+def _upstream(exception: BaseException | None) -> Problem | None:
+    if exception is None or not is_received(exception):
+        return None
+    return exception  # type: ignore[return-value]  # marked classes are problems
 
 
 class Reporter:
-    """Logs server errors on one logger and calls the reporting hooks.
+    """Logs failing responses on one logger and calls the reporting hooks.
+
+    Each response is logged once, by one record that carries the flow id, the
+    request's method and path, the status, the problem type and (as
+    ``request``) the framework's request object as attributes. Unexpected
+    exceptions are logged at ERROR with their traceback; declared problems at
+    their type's ``log_level``, else at *server_level* for a 5xx and DEBUG
+    for a 4xx.
 
     Neither a failing log handler nor a failing or slow hook can change the
     response: failures are logged (once) and swallowed; with a timeout, the
@@ -51,22 +143,39 @@ class Reporter:
     """
 
     def __init__(
-        self, logger: logging.Logger, hooks: tuple[ReportHook, ...], timeout: float | None
+        self,
+        logger: logging.Logger,
+        hooks: tuple[ReportHook, ...],
+        timeout: float | None,
+        server_level: int = logging.WARNING,
     ) -> None:
         self._logger = logger
         self._hooks = hooks
         self._timeout = timeout
+        self._server_level = server_level
         self._executor: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
         self._pending = 0
 
-    def wants(self, status: int) -> bool:
-        """Return whether a report of *status* would be logged or given to hooks.
+    def level(self, problem: Problem, *, unexpected: bool = False) -> int:
+        """Return the level an occurrence of *problem* is logged at."""
+        if unexpected:
+            return logging.ERROR
+        declared = type(problem).__problem_log_level__
+        if declared is not None:
+            return declared
+        return self._server_level if problem.status >= _SERVER_ERROR else logging.DEBUG
 
-        Client errors are logged at DEBUG only: when that level is off, the
-        pipeline need not build a report at all.
+    def wants(self, problem: Problem, *, unexpected: bool = False) -> bool:
+        """Return whether a report of *problem* would be logged or given to hooks.
+
+        When neither would happen, the pipeline need not build a report at all.
         """
-        return status >= _SERVER_ERROR or self._logger.isEnabledFor(logging.DEBUG)
+        return (
+            unexpected
+            or (problem.status >= _SERVER_ERROR and bool(self._hooks))
+            or self._logger.isEnabledFor(self.level(problem))
+        )
 
     def report(self, report: ErrorReport, *, log: bool = True) -> None:
         """Log *report* and run the hooks if it is a server error; never raises.
@@ -75,28 +184,87 @@ class Reporter:
             report: what happened.
             log: False when the caller has logged the failure already.
         """
-        status = report.problem.status
-        extra = {"flow_id": report.flow_id, "status": status}
-        try:
-            if not log:
-                pass
-            elif status >= _SERVER_ERROR:
-                self._logger.error(
-                    "%s answered with a %d problem (flow id %s)",
-                    type(report.exception or report.problem).__name__,
-                    status,
-                    report.flow_id,
-                    exc_info=report.exception,
-                    extra=extra,
-                )
-            else:
-                self._logger.debug(
-                    "answered with a %d problem (flow id %s)", status, report.flow_id, extra=extra
-                )
-        except Exception:  # noqa: BLE001 - a log handler must not break the response
-            self.failed("logging", report.flow_id)
-        if status >= _SERVER_ERROR and self._hooks:
+        if log:
+            level = self.level(report.problem, unexpected=report.unexpected)
+            try:
+                if self._logger.isEnabledFor(level):
+                    self._log(level, report)
+            except Exception:  # noqa: BLE001 - a log handler must not break the response
+                self.failed("logging", report.flow_id)
+        if report.problem.status >= _SERVER_ERROR and self._hooks:
             self._run_hooks(report)
+
+    def _log(self, level: int, report: ErrorReport) -> None:
+        problem = report.problem
+        status = problem.status
+        request = report.request
+        method = path = native = None
+        if request is not None:
+            method, path, native = request.method, request.path, request.native
+        where = " ".join(part for part in (method, path) if part)
+        extra: dict[str, Any] = {
+            "flow_id": report.flow_id,
+            "status": status,
+            "status_code": status,
+            "problem_type": problem.type,
+            "method": method,
+            "path": path,
+            "request": native,
+        }
+        exception = report.exception
+        upstream = _upstream(exception) if report.unexpected else None
+        exc_info: _ExcInfo | None = None
+        args: tuple[object, ...]
+        if upstream is not None:
+            message, args = self._upstream_message(upstream, extra)
+        elif report.unexpected and exception is not None:
+            exc_info = loggable(exception)
+            message = "failed with %s: answered with a %d problem (flow id %s)"
+            args = (_class_name(type(exception)), status, report.flow_id)
+        else:
+            message = "answered with a %d problem %s (flow id %s)"
+            args = (status, printable(problem.type), report.flow_id)
+        # One template per kind of record, so that log tools can group them.
+        if where:
+            message, args = "%s " + message, (where, *args)
+        else:
+            message = "Request " + message
+        self._logger.log(level, message, *args, exc_info=exc_info, extra=extra)
+
+    @staticmethod
+    def _upstream_message(
+        upstream: Problem, extra: dict[str, Any]
+    ) -> tuple[str, tuple[object, ...]]:
+        exchange = getattr(upstream, "http", None)
+        url = getattr(exchange, "url", None)
+        method = getattr(exchange, "method", None)
+        # Query strings often carry tokens; the path finds the call.
+        url = printable(url.partition("?")[0].partition("#")[0]) if isinstance(url, str) else None
+        received_status = getattr(exchange, "status", None)
+        status = received_status if isinstance(received_status, int) else upstream.status
+        upstream_type = printable(upstream.type)
+        flow_id = printable(upstream.flow_id) if upstream.flow_id else None
+        extra.update(
+            upstream_status=status,
+            upstream_type=upstream_type,
+            upstream_flow_id=flow_id,
+            upstream_url=url,
+        )
+        call = " ".join(part for part in (method if isinstance(method, str) else None, url) if part)
+        return (
+            (
+                "failed: upstream %s answered %d %s (upstream flow id %s); answered with a %d "
+                "problem (flow id %s)"
+            ),
+            (
+                call or "service",
+                status,
+                upstream_type,
+                flow_id,
+                extra["status"],
+                extra["flow_id"],
+            ),
+        )
 
     def _run_hooks(self, report: ErrorReport) -> None:
         if self._timeout is None:
@@ -161,13 +329,14 @@ class Reporter:
         level = logging.ERROR if status is not None else logging.WARNING
         # Nowhere is left to report a failure of logging itself.
         with contextlib.suppress(Exception):
+            current = sys.exc_info()[1] if exc_info else None
             self._logger.log(
                 level,
                 "%s failed (flow id %s)",
                 what,
                 flow_id,
-                exc_info=exc_info,
-                extra={"flow_id": flow_id, "status": status},
+                exc_info=None if current is None else loggable(current),
+                extra={"flow_id": flow_id, "status": status, "status_code": status},
             )
 
 

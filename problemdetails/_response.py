@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from http import HTTPStatus
 from typing import TYPE_CHECKING
 
 import attrs
 
+from ._fields import HEADER_NAME, HEADER_VALUE
+
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
-#: An HTTP field name: an RFC 9110 token.
-HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
-#: A field value this library sends: visible ASCII, spaces and tabs. Anything
-#: else (CR, LF, NUL, non-ASCII) could split a response or be mangled by a server.
-HEADER_VALUE = re.compile(r"[\t\x20-\x7e]*")
+__all__ = ["HEADER_NAME", "HEADER_VALUE", "ProblemResponse"]
 
 # Headers that describe a body: when a problem replaces an error page, the
 # page's go with its body.

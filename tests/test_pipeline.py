@@ -21,6 +21,7 @@ from problemdetails import (
     Config,
     ErrorReport,
     InternalError,
+    InvalidProblemError,
     Problem,
     ProblemHandler,
     ProblemResponse,
@@ -464,13 +465,10 @@ class TestFallback:
             ("", "ok"),
         ],
     )
-    def test_bad_header_from_headers(
-        self, handler: ProblemHandler, name: str, value: str, records: Records
-    ):
-        """A header that is not a valid HTTP field gives the minimal 500, not a split response."""
-        response = handler.render(Problem(status=429, headers={name: value}))
-        assert_fallback(response)
-        assert len(errors(records)) == 1
+    def test_bad_header_from_headers(self, name: str, value: str):
+        """A header that is not a valid HTTP field is refused where the problem is made."""
+        with pytest.raises(InvalidProblemError, match="not a valid HTTP field"):
+            Problem(status=429, headers={name: value})
 
     def test_bad_header_from_http_headers(self, handler: ProblemHandler, records: Records):
         """A bad header from an ``http_headers()`` override gives the minimal 500."""
@@ -588,24 +586,28 @@ class TestLogging:
         assert record.exc_info[1] is exception
         assert record.flow_id == "req-1"
         assert record.status == 500
-        assert record.getMessage() == "ValueError answered with a 500 problem (flow id req-1)"
+        assert record.getMessage() == (
+            "GET /orders/7 failed with ValueError: answered with a 500 problem (flow id req-1)"
+        )
 
     def test_server_error_problem_logged(self, handler: ProblemHandler, records: Records):
-        """A raised 5xx problem is logged at ERROR with itself as the exception."""
-        problem = raised(Broke())
-        handler.handle(problem)
+        """A raised 5xx problem is declared: one WARNING record, without a traceback."""
+        handler.handle(raised(Broke()))
         (record,) = records
-        assert (record.levelno, record.exc_info[1]) == (logging.ERROR, problem)
+        assert (record.levelno, record.exc_info) == (logging.WARNING, None)
+        assert record.getMessage().startswith("Request answered with a 503 problem about:blank")
 
     def test_rendered_server_error_without_exception(
         self, handler: ProblemHandler, records: Records
     ):
-        """A 5xx rendered without an exception is logged at ERROR without a traceback."""
+        """A 5xx rendered without an exception is logged at WARNING without a traceback."""
         handler.render(Broke(), request_with(X_Flow_ID="req-1"))
         (record,) = records
-        assert record.levelno == logging.ERROR
+        assert record.levelno == logging.WARNING
         assert not record.exc_info
-        assert record.getMessage() == "Broke answered with a 503 problem (flow id req-1)"
+        assert record.getMessage() == (
+            "GET /orders/7 answered with a 503 problem about:blank (flow id req-1)"
+        )
 
     def test_client_error_not_logged_as_error(self, handler: ProblemHandler, records: Records):
         """A 4xx is logged at DEBUG, never at ERROR."""
@@ -660,7 +662,11 @@ class TestHooks:
         assert first == second
         (report,) = first
         assert report == ErrorReport(
-            problem=InternalError(), exception=exception, request=request, flow_id="req-1"
+            problem=InternalError(),
+            exception=exception,
+            request=request,
+            flow_id="req-1",
+            unexpected=True,
         )
 
     def test_no_hooks_for_client_errors(self):
