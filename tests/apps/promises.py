@@ -1,0 +1,216 @@
+"""One app per adapter serving the same attack routes, for the README's promises.
+
+``/attack/<name>`` raises what `ATTACKS` makes for that name, in a Flask app
+(`create_flask_app`), a WSGI app behind the middleware (`create_wsgi_app`)
+and a Django URLconf (this module's ``urlpatterns``; set ``ROOT_URLCONF`` to
+``"apps.promises"``).
+
+Imported as ``apps.promises``: pytest has the ``tests`` folder on ``sys.path``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from datetime import datetime, timezone
+from functools import partial
+from http import HTTPStatus
+from typing import Any, NoReturn
+
+import httpx
+
+from problemdetails import Problem, RetryAfterProblem, ValidationProblem
+from problemdetails.client import raise_for_problem
+
+#: Text carried by everything an upstream sends or a hostile exception holds.
+SECRET = "s3cr3t-promise-canary"  # noqa: S105 - not a secret: the canary
+#: The upstream's flow id: it must reach the log record, never the response.
+UPSTREAM_FLOW_ID = "upstream-flow-7"
+UPSTREAM_URL = "https://accounts.internal.example/v1/accounts/7"
+
+
+class OutOfCredit(
+    Problem,
+    type="https://example.com/probs/promises/out-of-credit",
+    title="You do not have enough credit.",
+    status=403,
+):
+    """The README's problem type, with typed members."""
+
+    balance: int
+    accounts: list[str]
+
+
+class Busy(RetryAfterProblem, type="urn:promises:busy", title="Busy, try later.", status=503):
+    """A 5xx the application answers with on purpose."""
+
+
+class Throttled(
+    Problem, type="urn:promises:throttled", title="Slow down.", status=429, log_level="INFO"
+):
+    """A type that chooses the level its occurrences are logged at."""
+
+
+def upstream_response(status: int = 403, *, content_type: str = "application/problem+json") -> Any:
+    """Return the response an upstream service sent: a problem full of secrets."""
+    document = {
+        "type": "https://example.com/probs/promises/out-of-credit",
+        "title": f"Upstream title {SECRET}",
+        "status": status,
+        "detail": f"Upstream detail {SECRET}",
+        "instance": f"/internal/{SECRET}",
+        "flow_id": UPSTREAM_FLOW_ID,
+        "balance": 30,
+        "accounts": [f"/account/{SECRET}"],
+        "token": SECRET,
+    }
+    body = json.dumps(document) if content_type.endswith("json") else f"<p>{SECRET}</p>"
+    return httpx.Response(
+        status,
+        headers={"Content-Type": content_type, "X-Upstream-Secret": SECRET},
+        content=body.encode(),
+        request=httpx.Request("GET", f"{UPSTREAM_URL}?token={SECRET}"),
+    )
+
+
+class BoolRaises(Exception):
+    """An exception whose truth value cannot be taken."""
+
+    def __bool__(self) -> bool:
+        raise RuntimeError(SECRET)
+
+
+class NotesRaise(Exception):
+    """An exception whose ``__notes__`` raise when read (the traceback module reads them)."""
+
+    @property
+    def __notes__(self) -> list[str]:
+        raise RuntimeError(SECRET)
+
+
+class GetattrRaises(Exception):
+    """An exception whose missing attributes raise something other than AttributeError."""
+
+    def __getattr__(self, name: str) -> Any:
+        raise RuntimeError(SECRET)
+
+
+class StrRaises(Exception):
+    """An exception whose ``str()`` and ``repr()`` raise."""
+
+    def __str__(self) -> str:
+        raise RuntimeError(SECRET)
+
+    def __repr__(self) -> str:
+        raise RuntimeError(SECRET)
+
+
+def _raising(make: Callable[[], BaseException]) -> Callable[[], NoReturn]:
+    # The exception is made in the view: making it may be what fails.
+    def attack() -> NoReturn:
+        raise make()
+
+    return attack
+
+
+def _upstream(status: int = 403, content_type: str = "application/problem+json") -> NoReturn:
+    raise_for_problem(upstream_response(status, content_type=content_type))
+    raise AssertionError("an error response always raises")  # pragma: no cover
+
+
+#: Route name -> what the view does (each raises).
+ATTACKS: dict[str, Callable[[], Any]] = {
+    "upstream-403": partial(_upstream, 403),
+    "upstream-401": partial(_upstream, 401),
+    "upstream-500": partial(_upstream, 500),
+    "upstream-html": partial(_upstream, 502, "text/html"),
+    "httpstatus": _raising(lambda: Problem(status=HTTPStatus.CONFLICT, detail="Version 3 exists.")),
+    "wrong-member-type": _raising(
+        lambda: OutOfCredit(balance="thirty", accounts="notalist")  # type: ignore[arg-type]
+    ),
+    "validation-mappings": _raising(
+        lambda: ValidationProblem(
+            errors=[{"detail": "must be positive", "pointer": "#/age"}]  # type: ignore[list-item]
+        )
+    ),
+    "bool-raises": _raising(partial(BoolRaises, SECRET)),
+    "notes-raise": _raising(partial(NotesRaise, SECRET)),
+    "getattr-raises": _raising(partial(GetattrRaises, SECRET)),
+    "str-raises": _raising(StrRaises),
+    "busy": _raising(partial(Busy, retry_after=30)),
+    "busy-at": _raising(partial(Busy, retry_after=datetime(2030, 1, 1, tzinfo=timezone.utc))),
+    "throttled": _raising(Throttled),
+}
+
+
+def _chained() -> NoReturn:
+    try:
+        raise NotesRaise(SECRET)
+    except NotesRaise as cause:
+        raise ValueError(SECRET) from cause
+
+
+ATTACKS["chained-hostile"] = _chained
+
+
+def run(name: str) -> Any:
+    """Run attack *name* (raises), or answer 404 for an unknown one."""
+    attack = ATTACKS.get(name)
+    if attack is None:
+        raise Problem(status=404)
+    return attack()
+
+
+def create_flask_app(**settings: Any) -> Any:
+    """Return a Flask app with the extension set up with *settings*."""
+    from flask import Flask  # noqa: PLC0415 - each stack imports its own framework
+
+    from problemdetails.adapters.flask import ProblemDetails  # noqa: PLC0415
+
+    app = Flask("promises")
+    ProblemDetails(app, **settings)
+
+    @app.get("/attack/<name>")
+    def attack(name: str) -> Any:
+        return run(name)
+
+    @app.get("/abort-httpstatus")
+    def abort_httpstatus() -> Any:
+        from problemdetails.adapters.flask import abort  # noqa: PLC0415
+
+        abort(HTTPStatus.NOT_FOUND, detail="No book 42.")
+
+    return app
+
+
+def create_wsgi_app(**settings: Any) -> Any:
+    """Return a bare WSGI app that runs the attacks, behind the middleware."""
+    from problemdetails.adapters.wsgi import ProblemDetailsMiddleware  # noqa: PLC0415
+
+    def app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        path: str = environ["PATH_INFO"]
+        if not path.startswith("/attack/"):
+            raise Problem(status=404)
+        run(path.removeprefix("/attack/"))
+        start_response("204 No Content", [])  # pragma: no cover - every attack raises
+        return []  # pragma: no cover
+
+    return ProblemDetailsMiddleware(app, **settings)
+
+
+def _django_view(request: object, name: str) -> Any:
+    return run(name)
+
+
+def _urlpatterns() -> list[Any]:
+    from django.urls import path  # noqa: PLC0415
+
+    return [path("attack/<str:name>", _django_view)]
+
+
+def __getattr__(name: str) -> Any:
+    # Django reads ``urlpatterns`` only when this module is the URLconf; the
+    # Flask and WSGI apps must not need Django installed.
+    if name == "urlpatterns":
+        return _urlpatterns()
+    raise AttributeError(name)
