@@ -79,12 +79,13 @@ def truncate_text(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + _ELLIPSIS
 
 
+# Looked up on every about:blank problem: a dict, not an enum lookup.
+_PHRASES = {status.value: status.phrase for status in HTTPStatus}
+
+
 def status_phrase(status: int) -> str:
     """Return the registered reason phrase of *status*, or ``""`` if it has none."""
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return ""
+    return _PHRASES.get(status, "")
 
 
 def check_status(status: object, *, what: str = "status") -> int:
