@@ -9,7 +9,10 @@ import sys
 import textwrap
 from pathlib import Path
 
+import attrs
 import pytest
+
+from problemdetails import Config
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -166,3 +169,13 @@ class TestReadme:
             "[POST https://api.example.com/tickets; flow_id="
         )
         assert lines[3] == "{'tickets': 1}"
+
+
+class TestSettingsTable:
+    """The settings table documents every setting there is, and no other."""
+
+    def test_table_lists_every_setting(self):
+        """Each Config field has a row, and each row is a Config field."""
+        table = README.read_text().split("## Settings", 1)[1].split("\n## ", 1)[0]
+        rows = re.findall(r"^\| `(\w+)` \|", table, flags=re.MULTILINE)
+        assert sorted(rows) == sorted(field.name for field in attrs.fields(Config))
