@@ -6,7 +6,7 @@ a correct, safe ``application/problem+json`` response. On the consuming side,
 `parse_problem` turns a problem document back into a typed exception.
 """
 
-from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
 from ._builtin_types import (
     FieldError,
@@ -35,10 +35,18 @@ from ._report import ErrorReport
 from ._request import HeaderLookup, RequestInfo
 from ._response import ProblemResponse
 
-try:
-    __version__ = version("problemdetails")
-except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
-    __version__ = "0+unknown"
+
+def __getattr__(name: str) -> Any:
+    # importlib.metadata costs more than the rest of the package together:
+    # the version is looked up when asked for, as attrs does.
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version  # noqa: PLC0415
+
+        try:
+            return version("problemdetails")
+        except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
+            return "0+unknown"
+    raise AttributeError(f"module 'problemdetails' has no attribute {name!r}")
 
 __all__ = [
     "ABOUT_BLANK",

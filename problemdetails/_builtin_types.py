@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timezone
-from email.utils import format_datetime
 from typing import Any, ClassVar, cast
 
 import attrs
@@ -157,6 +156,9 @@ def _validate_retry_after(instance: object, attribute: Any, value: object) -> No
 def retry_after_header(value: int | datetime) -> str:
     """Format *value* as a ``Retry-After`` header value (seconds or HTTP-date)."""
     if isinstance(value, datetime):
+        # Imported here: email is a heavy import that only dates need.
+        from email.utils import format_datetime  # noqa: PLC0415
+
         return format_datetime(value.astimezone(timezone.utc), usegmt=True)
     return str(value)
 
