@@ -6,7 +6,7 @@ a correct, safe ``application/problem+json`` response. On the consuming side,
 `parse_problem` turns a problem document back into a typed exception.
 """
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._builtin_types import (
     FieldError,
@@ -34,6 +34,9 @@ from ._render import JSON_MEDIA_TYPE, XML_MEDIA_TYPE
 from ._report import ErrorReport
 from ._request import HeaderLookup, RequestInfo
 from ._response import ProblemResponse
+
+if TYPE_CHECKING:
+    __version__: str
 
 
 def __getattr__(name: str) -> Any:
