@@ -42,6 +42,10 @@ _HINTS = {
     "logger_name": "Name a logger, such as 'django.request' (the default here).",
     "text_max_length": "Use None, or the most characters of title and detail to send, "
     "an int from 64 to 1048576.",
+    "problem_log_level": "Use a logging level such as 'WARNING' or logging.INFO, for the "
+    "records of 5xx problems raised on purpose.",
+    "upstream_status": "Use 502 (Bad Gateway, the default), 503 or 504: the status that "
+    "answers a problem received from another service.",
 }
 _HINT = "See the settings of problemdetails' Config."
 

@@ -30,8 +30,8 @@ from problemdetails.adapters.django import get_handler  # noqa: E402
 TESTS = Path(__file__).parent
 KNOWN = (
     "Known settings: DEBUG, FLOW_ID_FACTORY, FLOW_ID_HEADER, FLOW_ID_MAX_LENGTH, FLOW_ID_MEMBER, "
-    "INSTANCE, LOGGER_NAME, MAPPINGS, MEDIA_TYPES, REPORT_HOOKS, REPORT_TIMEOUT, "
-    "TEXT_MAX_LENGTH, TYPE_BASE_URI."
+    "INSTANCE, LOGGER_NAME, MAPPINGS, MEDIA_TYPES, PROBLEM_LOG_LEVEL, REPORT_HOOKS, "
+    "REPORT_TIMEOUT, TEXT_MAX_LENGTH, TYPE_BASE_URI, UPSTREAM_STATUS."
 )
 
 
@@ -177,6 +177,30 @@ class TestSystemChecks:
                 "",
                 "logger_name must be a non-empty string, got ''",
                 "Name a logger, such as 'django.request' (the default here).",
+            ),
+            (
+                "PROBLEM_LOG_LEVEL",
+                "LOUD",
+                (
+                    "problem_log_level must be a logging level such as logging.WARNING or "
+                    "'WARNING', got 'LOUD'"
+                ),
+                (
+                    "Use a logging level such as 'WARNING' or logging.INFO, for the records of "
+                    "5xx problems raised on purpose."
+                ),
+            ),
+            (
+                "UPSTREAM_STATUS",
+                403,
+                (
+                    "upstream_status must be a 5xx status such as 502 (Bad Gateway), 503 or "
+                    "504, got 403"
+                ),
+                (
+                    "Use 502 (Bad Gateway, the default), 503 or 504: the status that answers a "
+                    "problem received from another service."
+                ),
             ),
         ],
     )
