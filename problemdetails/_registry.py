@@ -57,6 +57,9 @@ class ProblemRegistry:
     def get(self, type_uri: str, *, base_uri: str | None = None) -> type[Problem] | None:
         """Return the class registered for *type_uri*, or None.
 
+        Never raises for a *type_uri* or *base_uri* that is no valid URI: a
+        reference that cannot be resolved names no registered type.
+
         Args:
             type_uri: the ``type`` member as received or rendered.
             base_uri: the base against which relative URIs (declared or given)
@@ -67,12 +70,17 @@ class ProblemRegistry:
             return cls
         table = self._resolved.get(base_uri)
         if table is None:
-            table = {resolve(uri, base_uri): known for uri, known in self._by_uri.items()}
+            table = {}
+            for uri, known in self._by_uri.items():
+                resolved = _resolved(uri, base_uri)
+                if resolved is not None:
+                    table[resolved] = known
             # Clients resolve against response URLs, which are unbounded in number.
             if len(self._resolved) >= _MAX_CACHED_BASES:
                 self._resolved.clear()
             self._resolved[base_uri] = table
-        return table.get(resolve(type_uri, base_uri))
+        resolved = _resolved(type_uri, base_uri)
+        return None if resolved is None else table.get(resolved)
 
     def unregister(self, cls: type[Problem]) -> None:
         """Remove *cls* (for tests that declare throw-away problem types)."""
@@ -91,6 +99,13 @@ class ProblemRegistry:
 
     def __repr__(self) -> str:
         return f"<ProblemRegistry of {len(self._by_uri)} types>"
+
+
+def _resolved(reference: str, base: str) -> str | None:
+    try:
+        return resolve(reference, base)
+    except ValueError:  # "//[" and other references the URL parser refuses: no type we know
+        return None
 
 
 #: The registry problem classes join unless they name another one.

@@ -176,6 +176,19 @@ class TestBaseUri:
         throwaway_types.append(Late)
         assert registry.get(f"{base}problems/test-registry/late", base_uri=base) is Late
 
+    @pytest.mark.parametrize("type_uri", ["//[", "//]", "//[::1", "//[xyz]/p", "//a\u2100b/x"])
+    @pytest.mark.usefixtures("relative", "absolute")
+    def test_reference_the_url_parser_refuses(self, type_uri: str):
+        """A relative URI that cannot be resolved names no type: None, never ValueError."""
+        assert registry.get(type_uri, base_uri="https://api.example.com/v1/") is None
+
+    def test_base_the_url_parser_refuses(self, relative: type[Problem], absolute: type[Problem]):
+        """A base that does not parse resolves nothing; URIs spelled as declared still match."""
+        base = "http://[::1/v1/"
+        assert registry.get("../test-registry/absolute", base_uri=base) is None
+        assert registry.get("/problems/test-registry/relative", base_uri=base) is relative
+        assert registry.get(f"{BASE}/absolute", base_uri=base) is absolute
+
     def test_many_bases(self, relative: type[Problem]):
         """Looking up against many bases (one per response URL) keeps answering correctly."""
         for number in range(100):
