@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 import re
 import time
@@ -23,6 +24,12 @@ IDEMPOTENT_METHODS = frozenset(("GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELET
 _SECONDS = re.compile(r"\s*([0-9]{1,10})\s*")
 _MAX_RETRY_AFTER_TEXT = 64
 _LOWEST_ERROR = 400
+
+# The longest wait RetryPolicy.delay ever answers (about 31 years): any
+# longer one (a server's Retry-After of 10**400 seconds, a policy whose limits
+# are infinite) means "do not retry". It stays well inside what time.sleep
+# accepts (it overflows near 9.2e9 seconds).
+_LONGEST_WAIT = 1e9
 
 
 def parse_retry_after(value: object, *, now: float | None = None) -> float | None:
@@ -132,7 +139,9 @@ class RetryPolicy:
         max_retry_after: longest ``Retry-After`` honoured. A server asking for
             a longer wait gets no retry at all: trying earlier than it said
             would fail again, so the problem is raised at once and its
-            ``http.retry_after`` tells the caller when to come back.
+            ``http.retry_after`` tells the caller when to come back. Whatever
+            the settings, no wait longer than about 31 years (1e9 seconds)
+            is ever answered: such a ``Retry-After`` means no retry too.
 
     Raises:
         ConfigurationError: a setting is out of range.
@@ -166,11 +175,13 @@ class RetryPolicy:
 
     def backoff(self, attempt: int) -> float:
         """Return the jittered exponential backoff after failed try number *attempt*."""
-        try:
-            wait = self.backoff_base * self.backoff_multiplier ** max(0, attempt - 1)
-        except OverflowError:
-            wait = self.backoff_max
-        wait = min(wait, self.backoff_max)
+        wait = 0.0
+        if self.backoff_base:  # 0 * inf would be nan: no base, no backoff
+            try:
+                wait = self.backoff_base * self.backoff_multiplier ** max(0, attempt - 1)
+            except OverflowError:
+                wait = math.inf
+        wait = min(wait, self.backoff_max, _LONGEST_WAIT)
         # Jitter only shortens a wait: backoff_max stays a true maximum.
         return wait - wait * self.jitter * random.random()  # noqa: S311 - not for secrets
 
@@ -216,11 +227,12 @@ class RetryPolicy:
                 return None
         wait = self.backoff(attempt)
         if retry_after is not None:
-            if retry_after > self.max_retry_after:
+            # Written so that nan, too, means "beyond": no retry.
+            if not retry_after <= min(self.max_retry_after, _LONGEST_WAIT):
                 return None
             wait = max(wait, retry_after)
         spent = elapsed if elapsed is not None else known_elapsed or 0.0
-        if self.timeout is not None and spent + wait > self.timeout:
+        if self.timeout is not None and not spent + wait <= self.timeout:
             return None
         return wait
 
@@ -240,7 +252,9 @@ def _problem_facts(problem: Problem) -> _Facts:
         if isinstance(member, datetime):
             retry_after = _until(member, None)
         elif type(member) is int:
-            retry_after = float(max(0, member))
+            # An int of any size, from a document: past the longest wait it is
+            # infinite (float() of 10**400 would overflow), hence no retry.
+            retry_after = float(max(0, member)) if member <= _LONGEST_WAIT else math.inf
     return status, method, retry_after, elapsed
 
 

@@ -339,6 +339,38 @@ class TestRequestsRetries:
         assert info.value.http.attempts == 1
 
 
+class TestRetryAfterBeyondReason:
+    """A Retry-After no sleep can honour gives up at once, even when any wait is allowed."""
+
+    #: Honours any Retry-After: only the longest wait a client makes still limits it.
+    PATIENT = RetryPolicy(
+        attempts=3, backoff_base=0.01, jitter=0, timeout=None, max_retry_after=float("inf")
+    )
+
+    def test_requests(self, base):
+        """requests with the policy's urllib3 Retry raises the problem instead of OverflowError."""
+        with requests.Session() as session:
+            session.mount("http://", HTTPAdapter(max_retries=urllib3_retry(self.PATIENT)))
+            started = time.monotonic()
+            response = session.get(_flaky(base, fail=1, retry_after=9999999999), timeout=10)
+        assert time.monotonic() - started < 1.0
+        with pytest.raises(RetryableServerError) as info:
+            raise_for_problem(response)
+        assert info.value.http.retry_after == 9999999999.0
+        assert info.value.http.attempts == 1
+
+    def test_httpx(self, base):
+        """The httpx retry transport raises the problem instead of OverflowError."""
+        hooks = {"response": [raise_for_problem]}
+        with (
+            httpx.Client(transport=retry_transport(self.PATIENT), event_hooks=hooks) as client,
+            pytest.raises(RetryableServerError) as info,
+        ):
+            client.get(_flaky(base, fail=1, retry_after=9999999999))
+        assert info.value.http.retry_after == 9999999999.0
+        assert info.value.http.attempts == 1
+
+
 class TestHttpxRetries:
     """httpx with the retry transport and raise_for_problem as an event hook."""
 

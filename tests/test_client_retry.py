@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import math
+import time
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 
@@ -15,11 +18,15 @@ from problemdetails import ConfigurationError, Problem, RetryAfterProblem
 from problemdetails.client import (
     IDEMPOTENT_METHODS,
     ClientError,
+    RetryableServerError,
     RetryPolicy,
     ServerError,
     parse_retry_after,
     problem_from_response,
+    raise_for_problem,
+    retry_transport,
     stamina_hook,
+    stamina_retry,
     tenacity_kwargs,
     tenacity_retry,
     tenacity_wait,
@@ -283,3 +290,130 @@ class TestAdapters:
         assert retry.is_retry("GET", 503)
         assert not retry.is_retry("POST", 503)
         assert not retry.is_retry("GET", 404)
+
+
+class Busy(
+    RetryAfterProblem,
+    type="https://example.com/probs/test-retry/busy",
+    title="Busy.",
+    status=503,
+):
+    """A registered RetryAfterProblem: its member counts when no header is sent."""
+
+
+def _busy(retry_after: object, *, header: str | None = None) -> httpx.Response:
+    headers = {"Content-Type": "application/problem+json"}
+    if header is not None:
+        headers["Retry-After"] = header
+    body = json.dumps({"type": Busy.__problem_type__, "retry_after": retry_after}).encode()
+    return httpx.Response(
+        503, headers=headers, content=body, request=httpx.Request("GET", "https://a.example/")
+    )
+
+
+def _raised(response: httpx.Response) -> RetryableServerError:
+    with pytest.raises(RetryableServerError) as info:
+        raise_for_problem(response)
+    return info.value
+
+
+#: A policy that honours any Retry-After and has no time budget.
+PATIENT = RetryPolicy(max_retry_after=math.inf, timeout=None, jitter=0, backoff_base=0.01)
+
+
+class TestWaitsBeyondReason:
+    """A wait no client can make means no retry; nothing raises OverflowError."""
+
+    @pytest.mark.parametrize("digits", [16, 400, 4000])
+    def test_huge_member_stops(self, digits):
+        """A retry_after member of hundreds of digits, without a header, is no retry."""
+        problem = _raised(_busy(int("9" * digits)))
+        assert isinstance(problem, Busy)
+        for policy in (EXACT, PATIENT):
+            assert policy.delay(1, problem) is None
+            assert stamina_hook(policy)(problem) is False
+
+    def test_huge_member_through_tenacity(self):
+        """tenacity tries once and re-raises the problem itself."""
+        calls = 0
+
+        @tenacity.retry(**tenacity_kwargs(PATIENT))
+        def fetch() -> None:
+            nonlocal calls
+            calls += 1
+            raise_for_problem(_busy(10**400))
+
+        with pytest.raises(Busy):
+            fetch()
+        assert calls == 1
+
+    def test_huge_member_through_stamina(self):
+        """stamina tries once and re-raises the problem itself."""
+        calls = 0
+
+        @stamina_retry(PATIENT)
+        def fetch() -> None:
+            nonlocal calls
+            calls += 1
+            raise_for_problem(_busy(10**400))
+
+        with pytest.raises(Busy):
+            fetch()
+        assert calls == 1
+
+    def test_far_future_date_member_stops(self):
+        """A retry_after date in year 9999 is no retry either."""
+        problem = _raised(_busy("9999-12-31T23:59:59+00:00"))
+        assert PATIENT.delay(1, problem) is None
+
+    @pytest.mark.parametrize(
+        "header", ["9999999999", "1000000001", "Fri, 31 Dec 9999 23:59:59 GMT"]
+    )
+    def test_huge_header_stops_even_without_limit(self, header):
+        """A Retry-After beyond about 31 years is no retry, even with max_retry_after=inf."""
+        assert PATIENT.delay(1, _busy(0, header=header)) is None
+        assert PATIENT.delay(1, _raised(_busy(None, header=header))) is None
+
+    def test_largest_wait_still_made(self):
+        """A Retry-After of a billion seconds is honoured by a policy that allows it."""
+        assert PATIENT.delay(1, _busy(0, header="1000000000")) == 1e9
+
+    def test_huge_header_through_the_httpx_transport(self):
+        """The httpx transport returns the response at once instead of failing to sleep."""
+        slept: list[float] = []
+
+        def sleep(seconds: float) -> None:
+            slept.append(seconds)
+            time.sleep(seconds)  # the real sleep, which overflows past ~9.2e9 s
+
+        transport = retry_transport(
+            PATIENT,
+            httpx.MockTransport(lambda _: _busy(0, header="9999999999")),
+            sleep=sleep,
+        )
+        with httpx.Client(transport=transport) as client:
+            problem = _raised(client.get("https://a.example/"))
+        assert problem.http.retry_after == 9999999999.0
+        assert slept == []
+
+    @pytest.mark.parametrize(
+        "settings",
+        [
+            {"backoff_max": math.inf, "backoff_multiplier": 1e308},
+            {"backoff_max": math.inf, "backoff_base": 1e308, "backoff_multiplier": math.inf},
+            {"backoff_base": 0, "backoff_multiplier": math.inf, "backoff_max": math.inf},
+            {"backoff_max": 1e308, "timeout": None},
+        ],
+    )
+    def test_infinite_settings_give_finite_waits(self, settings):
+        """Backoff under extreme settings is a finite number a sleep accepts, never nan."""
+        policy = RetryPolicy(attempts=10**6, jitter=0, **settings)
+        for attempt in (1, 2, 5, 10_000):
+            wait = policy.backoff(attempt)
+            assert 0 <= wait <= 1e9
+            delay = policy.delay(attempt, ConnectionError())
+            assert delay is None or 0 <= delay <= 1e9
+
+    def test_nan_elapsed_stops(self):
+        """An elapsed time that is not a number ends retrying rather than ignoring the budget."""
+        assert EXACT.delay(1, _response(503), elapsed=math.nan) is None
