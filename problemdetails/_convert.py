@@ -1,12 +1,23 @@
 """The one cattrs converter, configured for problem documents.
 
 Structuring is strict: RFC 9457 section 3.1 says a member whose JSON type is
-wrong MUST be ignored, so ``"30"`` never becomes the int 30 here.
+wrong MUST be ignored, so ``"30"`` never becomes the int 30 here, and the
+string ``"admin"`` never becomes the list ``['a', 'd', 'm', 'i', 'n']``: a
+list, tuple or set member takes a JSON array only, a dict member a JSON
+object only, and their items are as strict as members are. A literal or an
+enum takes its own values only, of their own JSON type; a union takes the
+first of its types that the value has.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import collections
+import contextlib
+import enum
+import types
+import typing
+from collections.abc import Callable, Mapping, MutableMapping, MutableSequence, MutableSet, Sequence
+from collections.abc import Set as AbstractSet
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -63,12 +74,191 @@ def _structure_seconds_or_date(value: Any, _: Any) -> int | datetime | None:
     return moment
 
 
+def _refuse(kind: Any, reason: str) -> StructureHook:
+    def structure(value: Any, _: Any) -> Any:
+        raise TypeError(f"no {kind!r} is read from a document: {reason}")
+
+    return structure
+
+
+def _hook(kind: Any) -> StructureHook:
+    """Return the structure hook of *kind*; one that refuses every value if there is none."""
+    try:
+        return converter.get_structure_hook(kind)
+    except Exception as error:  # noqa: BLE001 - an annotation cattrs cannot read
+        return _refuse(kind, str(error))
+
+
+def _origin(kind: Any) -> Any:
+    origin = typing.get_origin(kind)
+    return kind if origin is None else origin
+
+
+# What a JSON array or object becomes, by the declared container: the
+# abstract types take their immutable forms, as cattrs makes them.
+_ARRAYS: dict[Any, Callable[[Any], Any]] = {
+    list: list,
+    MutableSequence: list,
+    Sequence: tuple,
+    tuple: tuple,
+    set: set,
+    MutableSet: set,
+    frozenset: frozenset,
+    AbstractSet: frozenset,
+    collections.deque: collections.deque,
+}
+_OBJECTS: dict[Any, Callable[[Any], Any]] = {
+    dict: dict,
+    Mapping: dict,
+    MutableMapping: dict,
+    collections.OrderedDict: collections.OrderedDict,
+    collections.Counter: collections.Counter,
+}
+
+
+def _is_array(kind: Any) -> bool:
+    try:
+        return _origin(kind) in _ARRAYS
+    except TypeError:  # an unhashable annotation
+        return False
+
+
+def _is_object(kind: Any) -> bool:
+    try:
+        return _origin(kind) in _OBJECTS
+    except TypeError:  # an unhashable annotation
+        return False
+
+
+def _json_array(value: object) -> list[Any]:
+    # A list exactly: a string, a tuple or a dict is no JSON array.
+    if type(value) is not list:
+        raise TypeError(f"expected a JSON array, got {type(value).__name__}")
+    items: list[Any] = value  # pyright: ignore[reportUnknownVariableType]
+    return items
+
+
+def _json_object(value: object) -> dict[Any, Any]:
+    if type(value) is not dict:
+        raise TypeError(f"expected a JSON object, got {type(value).__name__}")
+    members: dict[Any, Any] = value  # pyright: ignore[reportUnknownVariableType]
+    return members
+
+
+def _array_hook(kind: Any) -> StructureHook:
+    args = typing.get_args(kind)
+    origin = _origin(kind)
+    build = _ARRAYS[origin]
+    if origin is tuple and args and not (len(args) == 2 and args[1] is Ellipsis):  # noqa: PLR2004
+        return _fixed_tuple_hook(args)
+    item = args[0] if args else Any
+    hook = _hook(item)
+
+    def structure(value: Any, _: Any) -> Any:
+        return build([hook(element, item) for element in _json_array(value)])
+
+    return structure
+
+
+def _fixed_tuple_hook(args: tuple[Any, ...]) -> StructureHook:
+    hooks = tuple((arg, _hook(arg)) for arg in args)
+
+    def structure(value: Any, _: Any) -> tuple[Any, ...]:
+        items = _json_array(value)
+        if len(items) != len(hooks):
+            raise ValueError(f"expected an array of {len(hooks)} items, got {len(items)}")
+        return tuple(hook(element, arg) for (arg, hook), element in zip(hooks, items, strict=True))
+
+    return structure
+
+
+def _object_hook(kind: Any) -> StructureHook:
+    args = typing.get_args(kind)
+    build = _OBJECTS[_origin(kind)]
+    if len(args) == 2:  # noqa: PLR2004
+        key_type, value_type = args
+    else:  # Counter[str] counts with ints; a bare dict holds anything
+        key_type, value_type = (args[0], int) if args else (Any, Any)
+    key_hook, value_hook = _hook(key_type), _hook(value_type)
+
+    def structure(value: Any, _: Any) -> Any:
+        return build(
+            {
+                key_hook(key, key_type): value_hook(item, value_type)
+                for key, item in _json_object(value).items()
+            }
+        )
+
+    return structure
+
+
+def _is_union(kind: Any) -> bool:
+    return typing.get_origin(kind) in (typing.Union, types.UnionType)
+
+
+def _union_hook(kind: Any) -> StructureHook:
+    options = typing.get_args(kind)
+    nullable = type(None) in options
+    hooks = tuple((option, _hook(option)) for option in options if option is not type(None))
+
+    def structure(value: Any, _: Any) -> Any:
+        if value is None and nullable:
+            return None
+        for option, hook in hooks:
+            try:
+                return hook(value, option)
+            except Exception:  # noqa: BLE001, PERF203, S112 - not this option: try the next
+                continue
+        raise TypeError(f"expected a value of {kind!r}, got a JSON {type(value).__name__}")
+
+    return structure
+
+
+def _json_value(choice: object) -> object:
+    return choice.value if isinstance(choice, enum.Enum) else choice
+
+
+def _choice_hook(kind: Any, choices: tuple[Any, ...]) -> StructureHook:
+    # Compared with their JSON types: true is not 1, and 1.0 is not 1.
+    def structure(value: Any, _: Any) -> Any:
+        for choice in choices:
+            wanted = _json_value(choice)
+            if type(wanted) is type(value) and wanted == value:
+                return choice
+        raise ValueError(f"expected one of {kind!r}, got {value!r}"[:200])
+
+    return structure
+
+
+def _is_literal(kind: Any) -> bool:
+    return typing.get_origin(kind) is typing.Literal
+
+
+def _literal_hook(kind: Any) -> StructureHook:
+    return _choice_hook(kind, typing.get_args(kind))
+
+
+def _is_enum(kind: Any) -> bool:
+    return isinstance(kind, type) and issubclass(kind, enum.Enum)
+
+
+def _enum_hook(kind: Any) -> StructureHook:
+    return _choice_hook(kind, tuple(kind))
+
+
 converter.register_structure_hook(str, _strict(str))
 converter.register_structure_hook(int, _strict(int))
 converter.register_structure_hook(bool, _strict(bool))
+converter.register_structure_hook(bytes, _refuse(bytes, "JSON has no bytes"))
 converter.register_structure_hook(float, _structure_float)
 converter.register_structure_hook(datetime, _structure_datetime)
 converter.register_unstructure_hook(datetime, datetime.isoformat)
+converter.register_structure_hook_factory(_is_array, _array_hook)
+converter.register_structure_hook_factory(_is_object, _object_hook)
+converter.register_structure_hook_factory(_is_literal, _literal_hook)
+converter.register_structure_hook_factory(_is_enum, _enum_hook)
+converter.register_structure_hook_factory(_is_union, _union_hook)
+# Registered last, so that it wins over the union hook for these two.
 converter.register_structure_hook_func(
     lambda kind: kind in (int | datetime, int | datetime | None), _structure_seconds_or_date
 )
@@ -123,11 +313,20 @@ def unstructure_plan(cls: type[Problem]) -> UnstructurePlan:
 
 
 def structure_plan(cls: type[Problem]) -> StructurePlan:
-    """Return ``(name, hook, type)`` for each declared extension member of *cls*."""
+    """Return ``(name, hook, type)`` for each declared extension member of *cls*.
+
+    Never raises: a member whose annotation cannot be read from a document
+    (it does not resolve, or cattrs has no hook for it) gets a hook that
+    refuses every value, so that member is ignored when parsing.
+    """
     plan = _structure_plans.get(cls)
     if plan is None:
+        with contextlib.suppress(Exception):  # unresolved annotations stay strings: refused
+            attrs.resolve_types(cls)
         plan = tuple(
-            (f.name, converter.get_structure_hook(f.type), f.type) for f in _declared_fields(cls)
+            (f.name, _hook(f.type), f.type)
+            for f in attrs.fields(cls)
+            if f.name not in RESERVED_NAMES
         )
         _structure_plans[cls] = plan
     return plan

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable, Mapping
-from typing import Any, cast
+from typing import Any, NoReturn, cast
 
 from ._convert import structure_plan
 from ._errors import ProblemParseError
@@ -35,6 +36,18 @@ def _too_deep(value: object, max_depth: int) -> bool:
     return False
 
 
+def _no_constant(name: str) -> NoReturn:
+    # Python's decoder accepts NaN, Infinity and -Infinity; JSON has none of them.
+    raise ValueError(f"{name} is not a JSON value (RFC 8259 section 6)")
+
+
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(f"the number {text[:40]} is beyond what a float holds")
+    return number
+
+
 def load_document(
     document: bytes | str | Mapping[str, Any],
     *,
@@ -42,6 +55,9 @@ def load_document(
     max_depth: int = DEFAULT_MAX_DEPTH,
 ) -> dict[str, Any]:
     """Decode *document* into a JSON object, within the size and depth limits.
+
+    ``NaN``, ``Infinity`` and numbers beyond a float's range are not JSON a
+    problem can carry (RFC 8259 section 6): such a document is refused.
 
     Raises:
         ProblemParseError: too large, not JSON, too deep, or not an object.
@@ -57,7 +73,7 @@ def load_document(
                 reason="size",
             )
         try:
-            members = json.loads(document)
+            members = json.loads(document, parse_constant=_no_constant, parse_float=_finite_float)
         except RecursionError:
             raise ProblemParseError(
                 f"problem document nests deeper than {max_depth} levels", reason="depth"

@@ -264,6 +264,14 @@ class TestWrongTypes:
         assert isinstance(problem, OutOfCredit)
         assert problem.accounts == []
 
+    @pytest.mark.parametrize("value", ["/account/12345", {"0": "/a"}, 5, True, None])
+    def test_list_member_that_is_no_array(self, value: Any):
+        """RFC 9457 section 3.1: a list member that is no JSON array is ignored, never split."""
+        problem = parse_problem({**RFC_EXAMPLE, "accounts": value})
+        assert isinstance(problem, OutOfCredit)
+        assert problem.accounts == []
+        assert "accounts" not in problem.extensions
+
 
 class TestArguments:
     """The arguments of ``parse_problem``."""
@@ -301,6 +309,24 @@ class TestArguments:
         assert type(parse_problem({"type": "/problems/test-parse/relative"})) is Relative
         assert type(parse_problem({"type": "problems/test-parse/relative"})) is Problem
 
+    @pytest.mark.parametrize("type_uri", ["//[", "//]", "//[xyz]/p", "//a\u2100b/x"])
+    def test_type_the_url_parser_refuses(self, type_uri: str):
+        """A relative type that cannot be resolved is an unknown type, kept as received."""
+        problem = parse_problem(
+            {"type": type_uri, "status": 409, "x": 1}, base_uri="https://example.com/api/orders"
+        )
+        assert (type(problem), problem.type, problem.extensions) == (Problem, type_uri, {"x": 1})
+
+    def test_base_uri_the_url_parser_refuses(self):
+        """A base URI that does not parse resolves nothing; exact declarations still match."""
+        base = "http://[::1/orders"
+        assert type(parse_problem({"type": "../probs/x"}, base_uri=base)) is Problem
+        problem = parse_problem({"type": CREDIT, "balance": 1}, base_uri=base)
+        assert type(problem) is OutOfCredit
+        assert type(parse_problem({"type": "/problems/test-parse/relative"}, base_uri=base)) is (
+            Relative
+        )
+
     def test_flow_id_member(self):
         """The flow id is read from the default member, or the one named."""
         assert parse_problem({"status": 500, "flow_id": "f1"}).flow_id == "f1"
@@ -320,6 +346,28 @@ class TestBadDocuments:
         with pytest.raises(ProblemParseError, match="not valid JSON") as info:
             parse_problem(document)
         assert info.value.reason == "json"
+
+    @pytest.mark.parametrize(
+        "document",
+        [
+            b'{"status": 400, "a": NaN}',
+            b'{"status": 400, "a": [Infinity]}',
+            b'{"status": 400, "a": {"b": -Infinity}}',
+            b'{"status": 400, "a": 1e400}',
+            b'{"status": 400, "a": -1.5e309}',
+        ],
+    )
+    def test_numbers_json_does_not_have(self, document: bytes):
+        """RFC 8259 section 6: NaN, Infinity and numbers past a float's range are no JSON."""
+        with pytest.raises(ProblemParseError, match="not valid JSON") as info:
+            parse_problem(document)
+        assert info.value.reason == "json"
+
+    def test_largest_numbers_json_has(self):
+        """The largest float and an int of many digits are JSON like any other number."""
+        problem = parse_problem(b'{"status": 400, "a": 1.7976931348623157e308, "b": 1e-400}')
+        assert problem.extensions == {"a": 1.7976931348623157e308, "b": 0.0}
+        assert parse_problem(b'{"status": 400, "a": ' + b"9" * 4000 + b"}").extensions["a"] > 0
 
     @pytest.mark.parametrize("document", [b'{"a": "\xff"}', b"\xc3", b"\xff\xfe\x00"])
     def test_not_text(self, document: bytes):
