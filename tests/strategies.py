@@ -6,14 +6,19 @@
 - `secret_exceptions`: raised exceptions that carry secret strings in their
   message, args, notes, cause and context; `leaks` says whether a text gives
   any of it away.
+- `TypedMembers`, `MEMBER_SPECS`, `typed_documents` and `wrong_json_for`:
+  a problem type with one member of each declared type a consumer reads,
+  documents whose members have those types, and JSON values of any other
+  JSON type (`json_kind` names the JSON type of a value).
 """
 
 from __future__ import annotations
 
+import enum
 import string
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, Literal
 
 import attrs
 from hypothesis import strategies as st
@@ -28,19 +33,26 @@ from problemdetails import (
 
 __all__ = [
     "DECLARED_TYPES",
+    "MEMBER_SPECS",
     "SECRET_MARK",
     "Account",
+    "Level",
+    "MemberSpec",
     "OutOfCredit",
     "Quota",
     "Throttled",
+    "TypedMembers",
     "extension_members",
     "extension_names",
+    "json_kind",
     "json_values",
     "leaks",
     "problems",
     "secret_exceptions",
     "secrets",
+    "typed_documents",
     "uri_references",
+    "wrong_json_for",
 ]
 
 # --- JSON -------------------------------------------------------------------
@@ -290,3 +302,161 @@ def secret_exceptions(draw: st.DrawFn) -> BaseException:
     if draw(st.booleans()):
         exception.__context__ = _raised(draw(kinds), draw(secrets()))
     return exception
+
+
+# --- Declared member types -------------------------------------------------------
+
+
+class Level(enum.Enum):
+    """An enum whose values are of two JSON types."""
+
+    LOW = "low"
+    HIGH = 2
+
+
+class TypedMembers(
+    Problem,
+    type="https://example.com/probs/typed-members",
+    title="Typed members.",
+    status=400,
+):
+    """One member of each declared type a consumer reads strictly; only ``count`` is required."""
+
+    count: int
+    ratio: float = 0.0
+    enabled: bool = False
+    label: str = ""
+    note: str | None = None
+    roles: list[str] = attrs.field(factory=list[str])
+    path: tuple[str, ...] = ()
+    pair: tuple[int, str] | None = None
+    tags: frozenset[str] = frozenset()
+    ids: set[int] = attrs.field(factory=set[int])
+    steps: Sequence[float] = ()
+    limits: dict[str, int] = attrs.field(factory=dict[str, int])
+    labels: Mapping[str, str] = attrs.field(factory=dict[str, str])
+    level: Level = Level.LOW
+    mode: Literal["fast", "safe"] = "safe"
+    code: int | str = 0
+    account: Account | None = None
+    when: datetime | None = None
+
+
+def json_kind(value: object) -> str:
+    """Return the JSON type of a decoded JSON *value*, in JSON Schema's words."""
+    kinds: dict[type, str] = {
+        type(None): "null",
+        bool: "boolean",
+        int: "integer",
+        float: "number",
+        str: "string",
+        list: "array",
+        dict: "object",
+    }
+    return kinds[type(value)]
+
+
+@attrs.frozen
+class MemberSpec:
+    """How a member of `TypedMembers` is carried in JSON.
+
+    Attributes:
+        kinds: the JSON types (`json_kind`) a value of the member may have.
+        values: draws ``(json_value, python_value)``: a value of the declared
+            type as a document carries it, and what parsing must give.
+    """
+
+    kinds: frozenset[str]
+    values: st.SearchStrategy[tuple[Any, Any]]
+
+
+def _same(value: Any) -> tuple[Any, Any]:
+    return value, value
+
+
+# Text that survives XML too: no control characters, no CR (XML normalizes
+# line ends), and nothing that spells a number where a union could read one.
+_plain_texts = st.text(alphabet=string.ascii_letters + " -_/.", max_size=10)
+_floats = st.floats(allow_nan=False, allow_infinity=False)
+_keys = st.from_regex(r"[a-hj-wyz][a-z0-9]{0,5}", fullmatch=True)  # XML names; "i" is an item
+
+
+def _account_json(account: Account) -> dict[str, Any]:
+    return {"id": account.id} if account.note is None else {"id": account.id, "note": account.note}
+
+
+#: Every member of `TypedMembers`, with its JSON types and values.
+MEMBER_SPECS: dict[str, MemberSpec] = {
+    "count": MemberSpec(frozenset({"integer"}), st.integers().map(_same)),
+    "ratio": MemberSpec(
+        frozenset({"integer", "number"}),
+        _floats.map(_same) | st.integers(-(2**53), 2**53).map(lambda n: (n, float(n))),
+    ),
+    "enabled": MemberSpec(frozenset({"boolean"}), st.booleans().map(_same)),
+    "label": MemberSpec(frozenset({"string"}), _plain_texts.map(_same)),
+    "note": MemberSpec(frozenset({"string", "null"}), (st.none() | _plain_texts).map(_same)),
+    "roles": MemberSpec(frozenset({"array"}), st.lists(_plain_texts, max_size=3).map(_same)),
+    "path": MemberSpec(
+        frozenset({"array"}), st.lists(_plain_texts, max_size=3).map(lambda v: (v, tuple(v)))
+    ),
+    "pair": MemberSpec(
+        frozenset({"array", "null"}),
+        st.none().map(_same)
+        | st.tuples(st.integers(), _plain_texts).map(lambda pair: (list(pair), pair)),
+    ),
+    "tags": MemberSpec(
+        frozenset({"array"}), st.lists(_plain_texts, max_size=3).map(lambda v: (v, frozenset(v)))
+    ),
+    "ids": MemberSpec(
+        frozenset({"array"}), st.lists(st.integers(), max_size=3).map(lambda v: (v, set(v)))
+    ),
+    "steps": MemberSpec(
+        frozenset({"array"}), st.lists(_floats, max_size=3).map(lambda v: (v, tuple(v)))
+    ),
+    "limits": MemberSpec(
+        frozenset({"object"}), st.dictionaries(_keys, st.integers(), max_size=3).map(_same)
+    ),
+    "labels": MemberSpec(
+        frozenset({"object"}), st.dictionaries(_keys, _plain_texts, max_size=3).map(_same)
+    ),
+    "level": MemberSpec(
+        frozenset({"string", "integer"}), st.sampled_from(Level).map(lambda m: (m.value, m))
+    ),
+    "mode": MemberSpec(frozenset({"string"}), st.sampled_from(["fast", "safe"]).map(_same)),
+    "code": MemberSpec(
+        frozenset({"integer", "string"}),
+        (st.integers() | st.text(alphabet=string.ascii_letters, max_size=6)).map(_same),
+    ),
+    "account": MemberSpec(
+        frozenset({"object", "null"}),
+        st.none().map(_same)
+        | st.builds(Account, id=_plain_texts, note=st.none() | _plain_texts).map(
+            lambda account: (_account_json(account), account)
+        ),
+    ),
+    "when": MemberSpec(
+        frozenset({"string", "null"}),
+        st.none().map(_same) | _dates.map(lambda moment: (moment.isoformat(), moment)),
+    ),
+}
+
+
+@st.composite
+def typed_documents(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A `TypedMembers` document with some members, and the values parsing must give.
+
+    Returns ``(members, expected)``: the document's declared members as JSON
+    values (``count`` always among them) and the Python value of each.
+    """
+    names = draw(st.sets(st.sampled_from(sorted(MEMBER_SPECS)))) | {"count"}
+    document: dict[str, Any] = {}
+    expected: dict[str, Any] = {}
+    for name in sorted(names):
+        document[name], expected[name] = draw(MEMBER_SPECS[name].values)
+    return document, expected
+
+
+def wrong_json_for(name: str) -> st.SearchStrategy[Any]:
+    """JSON values of a JSON type that member *name* of `TypedMembers` does not take."""
+    kinds = MEMBER_SPECS[name].kinds
+    return json_values(max_leaves=4).filter(lambda value: json_kind(value) not in kinds)

@@ -22,7 +22,14 @@ import pytest
 import urllib3
 from hypothesis import given
 from hypothesis import strategies as st
-from strategies import json_values, problems
+from strategies import (
+    MEMBER_SPECS,
+    TypedMembers,
+    json_values,
+    problems,
+    typed_documents,
+    wrong_json_for,
+)
 
 from problemdetails import (
     ConfigurationError,
@@ -35,7 +42,9 @@ from problemdetails import (
     parse_problem,
     registry,
 )
-from problemdetails._client_xml import load_xml_document
+from problemdetails._client_xml import load_xml_document, typed_members
+from problemdetails._convert import structure_plan
+from problemdetails._render import to_xml
 from problemdetails.client import (
     ClientError,
     HttpExchange,
@@ -538,6 +547,168 @@ class TestXml:
         problem = reader.problem(_response(403, XML_OVERDRAWN, "application/problem+xml"))
         assert type(problem) is ClientError
         assert problem.http.body is not None
+
+    @pytest.mark.parametrize(
+        "status", ["\u00b2", "\u0664\u0660\u0663", "4\uff103", "+403", "4 03", "403.0", "0x193"]
+    )
+    def test_status_of_other_characters_is_ignored(self, status):
+        """Only ASCII digits are a status; other text is a member of the wrong type, ignored."""
+        body = (
+            '<problem xmlns="urn:ietf:rfc:7807"><type>https://example.com/probs/client/overdrawn'
+            f"</type><status>{status}</status><balance>30</balance></problem>"
+        ).encode()
+        with pytest.raises(Overdrawn) as info:
+            raise_for_problem(_response(409, body, "application/problem+xml"))
+        assert info.value.status == 409
+        assert "status" not in info.value.extensions
+        # Without an HTTP status, the class's own status stands in, as for a missing one.
+        document = load_xml_document(body, max_bytes=10_000, max_depth=8)
+        assert document["status"] == status
+        parsed = parse_problem(typed_members(document, structure_plan(Overdrawn)))
+        assert (type(parsed), parsed.status) == (Overdrawn, 403)
+
+    def test_status_with_white_space(self):
+        """XML white space around the digits is no part of the status."""
+        body = b'<problem xmlns="urn:ietf:rfc:7807"><status>\n 429\t</status></problem>'
+        document = load_xml_document(body, max_bytes=10_000, max_depth=8)
+        assert document["status"] == 429
+
+    @pytest.mark.parametrize(
+        ("member", "text"),
+        [
+            ("balance", "\u0663\u0660"),
+            ("balance", "1_000"),
+            ("balance", "30.0"),
+            ("ratio", "nan"),
+            ("ratio", "inf"),
+            ("ratio", "1e999"),
+            ("ratio", "\u0661.5"),
+            ("frozen", "True"),
+            ("frozen", "1"),
+        ],
+    )
+    def test_text_that_only_python_reads_as_a_number_is_ignored(self, member, text):
+        """A declared number or bool takes JSON's spelling only; other text is ignored."""
+        body = (
+            '<problem xmlns="urn:ietf:rfc:7807"><type>https://example.com/probs/client/overdrawn'
+            f"</type><balance>30</balance><{member}>{text}</{member}></problem>"
+        ).encode()
+        if member == "balance":
+            # balance is required: as for a missing one, the generic class keeps everything.
+            with pytest.raises(ClientError) as generic:
+                raise_for_problem(_response(403, body, "application/problem+xml"))
+            assert type(generic.value) is ClientError
+            assert generic.value.extensions["balance"] == text
+            return
+        with pytest.raises(Overdrawn) as info:
+            raise_for_problem(_response(403, body, "application/problem+xml"))
+        assert (info.value.ratio, info.value.frozen) == (None, False)
+        assert member not in info.value.extensions
+
+
+TYPED = TypedMembers.__problem_type__
+#: A TypedMembers problem with every member at its default.
+TYPED_DEFAULTS = TypedMembers(count=0)
+
+
+def _typed_response(members: dict[str, Any], *, xml: bool = False) -> httpx.Response:
+    document = {"type": TYPED, "status": 400, **members}
+    if xml:
+        # The renderer leaves None members out; so does this document.
+        body = to_xml({name: value for name, value in document.items() if value is not None})
+        return _response(400, body, "application/problem+xml")
+    return _response(400, json.dumps(document).encode())
+
+
+class TestDeclaredMemberTypes:
+    """A declared member takes values of its JSON type only; others are ignored, never coerced."""
+
+    @pytest.mark.parametrize("xml", [False, True], ids=["json", "xml"])
+    @pytest.mark.parametrize(
+        ("member", "value"),
+        [
+            ("roles", "admin"),
+            ("path", "a/b"),
+            ("tags", "admin"),
+            ("ids", "123"),
+            ("steps", "1.5"),
+            ("pair", "ab"),
+            ("limits", "admin"),
+            ("labels", "admin"),
+        ],
+    )
+    def test_string_for_a_collection_is_ignored(self, member, value, xml):
+        """A string where an array or object is declared is not split into characters."""
+        with pytest.raises(TypedMembers) as info:
+            raise_for_problem(_typed_response({"count": 1, member: value}, xml=xml))
+        assert getattr(info.value, member) == getattr(TYPED_DEFAULTS, member)
+        assert member not in info.value.extensions
+        assert info.value.count == 1
+
+    @pytest.mark.parametrize(
+        ("member", "value"),
+        [
+            ("roles", {"admin": True}),
+            ("roles", ["admin", 1]),
+            ("tags", [["admin"]]),
+            ("ids", [True]),
+            ("ids", [1.0]),
+            ("pair", [1, "a", 2]),
+            ("pair", ["a", 1]),
+            ("limits", ["admin"]),
+            ("limits", {"a": "1"}),
+            ("labels", {"a": 1}),
+            ("level", True),
+            ("level", 2.0),
+            ("level", "HIGH"),
+            ("mode", "slow"),
+            ("code", 1.5),
+            ("code", None),
+            ("account", ["x"]),
+            ("account", {"id": 5}),
+            ("when", 1700000000),
+        ],
+    )
+    def test_wrong_json_type_is_ignored(self, member, value):
+        """Arrays, objects and their items, enums, literals and unions are all read strictly."""
+        with pytest.raises(TypedMembers) as info:
+            raise_for_problem(_typed_response({"count": 1, member: value}))
+        assert getattr(info.value, member) == getattr(TYPED_DEFAULTS, member)
+        assert member not in info.value.extensions
+
+    @pytest.mark.parametrize("xml", [False, True], ids=["json", "xml"])
+    @given(case=typed_documents())
+    def test_values_of_the_declared_types_round_trip(self, case, xml):
+        """A value of each declared type is read back as that value, in JSON and XML."""
+        members, expected = case
+        with pytest.raises(TypedMembers) as info:
+            raise_for_problem(_typed_response(members, xml=xml))
+        for name, spec_value in expected.items():
+            assert getattr(info.value, name) == spec_value, name
+        assert info.value.extensions == {}
+
+    @given(data=st.data(), name=st.sampled_from(sorted(MEMBER_SPECS)))
+    def test_value_of_another_json_type_is_ignored(self, data, name):
+        """A member of another JSON type is ignored; a required one falls back as if missing."""
+        members, expected = data.draw(typed_documents())
+        wrong = data.draw(wrong_json_for(name))
+        with pytest.raises(ClientError) as info:
+            raise_for_problem(_typed_response({**members, name: wrong}))
+        problem = info.value
+        if name != "count":
+            assert isinstance(problem, TypedMembers)
+            assert getattr(problem, name) == getattr(TYPED_DEFAULTS, name)
+            assert name not in problem.extensions
+            for other, value in expected.items():
+                if other != name:
+                    assert getattr(problem, other) == value, other
+            return
+        # The required member: exactly what a document without it gives.
+        missing = {key: value for key, value in members.items() if key != name}
+        without = problem_from_response(_typed_response(missing))
+        assert type(problem) is type(without) is ClientError
+        assert problem.type == TYPED
+        assert problem.extensions == {**without.extensions, name: wrong}  # type: ignore[union-attr]
 
 
 class TestRetryAfterMember:
