@@ -19,7 +19,7 @@ import contextlib
 import json
 from typing import Any, TypeVar, overload
 
-from ._client_problems import ReceivedProblem
+from ._client_problems import ReceivedProblem, escape_unprintable
 from ._client_reader import default_reader
 from ._client_response import (
     JSON_PROBLEM,
@@ -167,8 +167,8 @@ def _check_document(
     actual_type = document.get("type", ABOUT_BLANK)
     if expected_type is not None:
         wanted = expected_type if isinstance(expected_type, str) else expected_type.__problem_type__
-        same = isinstance(actual_type, str) and resolve(actual_type, url) == resolve(wanted, url)
-        if not same:
+        received = _resolved(actual_type, url) if isinstance(actual_type, str) else None
+        if received != _resolved(wanted, url):
             failures.append(f"type: expected {wanted!r}, got {actual_type!r}")
     for name, expected in members.items():
         if name not in document:
@@ -177,6 +177,13 @@ def _check_document(
         actual = document[name]
         if actual != expected and not (xml and actual == _as_xml(expected)):
             failures.append(f"member {name!r}: expected {expected!r}, got {actual!r}")
+
+
+def _resolved(reference: str, url: str | None) -> str:
+    try:
+        return resolve(reference, url)
+    except ValueError:  # "//[" and such: compared as they are
+        return reference
 
 
 def _as_xml(value: Any) -> Any:
@@ -194,14 +201,18 @@ def _message(failures: list[str], status: int, content_type: str | None, body: b
     shown = body[:_MAX_SHOWN_BODY].decode("utf-8", "replace")
     if len(body) > _MAX_SHOWN_BODY:
         shown += f"... ({len(body)} bytes in all)"
-    with contextlib.suppress(ValueError):  # not JSON: shown as it came
+    # Not JSON, or nested deeper than the decoder recurses: shown as it came.
+    with contextlib.suppress(ValueError, RecursionError):
         shown = json.dumps(json.loads(shown), indent=2, ensure_ascii=False)
     plural = "" if len(failures) == 1 else "s"
     lines = [
         f"response is not the expected problem ({len(failures)} difference{plural}):",
         *(f"  - {failure}" for failure in failures),
         f"HTTP status: {status}",
-        f"media type: {content_type or '(none)'}",
+        f"media type: {escape_unprintable(content_type or '(none)')}",
         f"body: {shown or '(empty)'}",
     ]
-    return "\n".join(lines)
+    # The server's text must not rewrite a test report: terminal escapes,
+    # bidirectional controls and the like are escaped; line breaks and tabs
+    # are kept but in the header, which is one line.
+    return escape_unprintable("\n".join(lines), keep="\n\t")

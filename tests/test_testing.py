@@ -229,3 +229,56 @@ class TestFailures:
         """Something that is no response fails plainly."""
         with pytest.raises(AssertionError, match="dict is not an HTTP response"):
             assert_problem({"status": 404})
+
+
+def _problem_response(
+    body: bytes, content_type: str = "application/problem+json"
+) -> httpx.Response:
+    return httpx.Response(
+        400,
+        headers={"Content-Type": content_type},
+        content=body,
+        request=httpx.Request("GET", "https://api.example.com/v1/x"),
+    )
+
+
+class TestHostileResponses:
+    """Whatever the server sends, a failure is an AssertionError with a safe message."""
+
+    @pytest.mark.parametrize("type_uri", ["//[", "//]", "//[xyz]/p"])
+    def test_type_the_url_parser_refuses(self, type_uri):
+        """A type that cannot be resolved is compared as it is, not raised as ValueError."""
+        body = json.dumps({"type": type_uri, "status": 400}).encode()
+        with pytest.raises(AssertionError) as info:
+            assert_problem(_problem_response(body), type="/probs/expected")
+        assert f"  - type: expected '/probs/expected', got {type_uri!r}\n" in str(info.value)
+        problem = assert_problem(_problem_response(body), type=type_uri)
+        assert problem.type == type_uri
+
+    @pytest.mark.parametrize(
+        "body",
+        [b"[" * 2000 + b"]" * 2000, b'{"a":' + b"[" * 1500 + b"]" * 1500 + b"}"],
+        ids=["array", "member"],
+    )
+    def test_body_nested_deeper_than_the_decoder_goes(self, body):
+        """A body too deep to pretty-print is shown as it came, in an AssertionError."""
+        with pytest.raises(AssertionError) as info:
+            assert_problem(_problem_response(body))
+        assert "nests deeper than 32 levels" in str(info.value)
+        assert "\nbody: [[[" in str(info.value) or '\nbody: {"a":[[[' in str(info.value)
+
+    def test_unprintable_server_text_is_escaped(self):
+        """Terminal escapes and bidirectional controls from the server cannot rewrite a report."""
+        body = json.dumps(
+            {"type": "about:blank", "status": 500, "detail": "a\u202eb\x1b[2Kc"}, ensure_ascii=False
+        ).encode()
+        with pytest.raises(AssertionError) as info:
+            assert_problem(_problem_response(body, b"application/problem+json; x=\x9b\r\n"))
+        message = str(info.value)
+        assert "\u202e" not in message
+        assert "\x9b" not in message
+        assert "\x1b" not in message
+        assert "\r" not in message
+        assert '"detail": "a\\u202eb\\u001b[2Kc"' in message
+        assert "\nmedia type: application/problem+json; x=\\x9b\\x0d\\x0a\n" in message
+        assert message.count("\n") > 3
