@@ -10,11 +10,11 @@ registered, compares equal to its registered class, and pickles.
 
 from __future__ import annotations
 
-import re
 import threading
 import types
-from collections.abc import Mapping
-from typing import Any, overload
+import unicodedata
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar, cast, overload
 
 import attrs
 
@@ -25,8 +25,19 @@ _EXCHANGE_KEY = "_problemdetails_http"
 
 _MAX_MESSAGE_TEXT = 300
 _MAX_URL_TEXT = 200
-# Text from the wire must not forge log lines or hide in escapes.
-_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_MAX_REPR = 2000
+# Text from the wire must not forge log lines, hide in escapes, or reorder
+# what a reader sees: control characters (Cc), format characters (Cf: the
+# bidirectional overrides and isolates, zero-width ones, U+061C), line and
+# paragraph separators, lone surrogates (which no log file can encode) and
+# unassigned code points (tomorrow's format characters) are escaped.
+_ESCAPED_CATEGORIES = frozenset(("Cc", "Cf", "Cs", "Cn", "Zl", "Zp"))
+
+
+def _capped_repr(value: object) -> str:
+    """Return ``repr(value)``, cut to a length a log line can carry."""
+    text = repr(value)
+    return text if len(text) <= _MAX_REPR else f"{text[:_MAX_REPR]}...({len(text)} characters)"
 
 
 @attrs.frozen(kw_only=True)
@@ -56,8 +67,8 @@ class HttpExchange:
     url: str | None = None
     status: int | None = None
     media_type: str | None = None
-    headers: tuple[tuple[str, str], ...] = ()
-    body: str | None = None
+    headers: tuple[tuple[str, str], ...] = attrs.field(default=(), repr=_capped_repr)
+    body: str | None = attrs.field(default=None, repr=_capped_repr)
     attempts: int = 1
     retry_after: float | None = None
     elapsed: float | None = None
@@ -109,11 +120,36 @@ def record_attempt(problem: Problem, attempts: int, elapsed: float | None = None
     attach(problem, attrs.evolve(exchange, **changes))
 
 
+def _escape(character: str) -> str:
+    code = ord(character)
+    if code <= 0xFF:  # noqa: PLR2004
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"  # noqa: PLR2004
+
+
+def escape_unprintable(text: str, keep: str = "") -> str:
+    r"""Return *text* with every character that could forge or disguise a line escaped.
+
+    Escaped as Python does (``\x0a``, ``\u202e``): control and format
+    characters (bidirectional controls included), line and paragraph
+    separators, surrogates and unassigned code points; the characters in
+    *keep* (say ``"\n"`` for a multi-line message) are left alone.
+    """
+    if text.isprintable():  # the common case, checked in C
+        return text
+    return "".join(
+        _escape(character)
+        if character not in keep and unicodedata.category(character) in _ESCAPED_CATEGORIES
+        else character
+        for character in text
+    )
+
+
 def printable(text: str, limit: int = _MAX_MESSAGE_TEXT) -> str:
-    """Return *text* fit for one log line: control characters escaped, length capped."""
+    """Return *text* fit for one log line: unprintable characters escaped, length capped."""
     if len(text) > limit:
         text = text[:limit] + "..."
-    return _UNPRINTABLE.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
+    return escape_unprintable(text)
 
 
 def _message_url(url: str) -> str:
@@ -157,6 +193,15 @@ def _compare_as_origin(cls: type[Problem]) -> None:
     # must equal the registered class it stands for, so it is replaced here.
     cls.__eq__ = _equal_as_origin  # type: ignore[assignment, method-assign]
     cls.__hash__ = _hash_as_origin  # type: ignore[method-assign]
+    # Retry libraries log repr(problem) on every try (stamina does): a document
+    # of a megabyte must not make a log line of one.
+    generated = cast("Callable[[object], str]", cls.__repr__)
+
+    def __repr__(self: object) -> str:  # noqa: N807 - it is the class's __repr__
+        text = generated(self)
+        return text if len(text) <= _MAX_REPR else f"{text[:_MAX_REPR]}...)"
+
+    cls.__repr__ = __repr__  # type: ignore[method-assign]
 
 
 class ReceivedProblem(Problem):
@@ -176,6 +221,9 @@ class ReceivedProblem(Problem):
             headers, body excerpt, attempts, ``Retry-After``).
     """
 
+    #: Marks problems received from another service (read by the server pipeline).
+    __problem_received__: ClassVar[bool] = True
+
     http = _ExchangeAttribute()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -187,7 +235,12 @@ class ReceivedProblem(Problem):
         http = exchange_of(self) or _NO_EXCHANGE
         facts: list[str] = []
         request = " ".join(
-            part for part in (http.method, _message_url(http.url) if http.url else None) if part
+            part
+            for part in (
+                printable(http.method, 16) if http.method else None,
+                _message_url(http.url) if http.url else None,
+            )
+            if part
         )
         if request:
             facts.append(request)

@@ -412,6 +412,135 @@ class TestMessages:
         assert "a\\x0aFAKE LOG LINE" in text
         assert len(text) < 700
 
+    @pytest.mark.parametrize(
+        "character",
+        [
+            "\u202e",  # right-to-left override
+            "\u202a",  # left-to-right embedding
+            "\u2066",  # left-to-right isolate
+            "\u2067",
+            "\u2068",
+            "\u2069",  # pop directional isolate
+            "\u200b",  # zero width space
+            "\u200f",  # right-to-left mark
+            "\u061c",  # Arabic letter mark
+            "\ufeff",  # zero width no-break space
+            "\U000e0041",  # tag latin capital letter A
+            "\ud800",  # a lone surrogate, which no log file can encode
+            "\U000e0080",  # unassigned
+        ],
+    )
+    def test_format_characters_are_escaped(self, character):
+        """Bidirectional controls and other invisible characters cannot disguise a log line."""
+        body = json.dumps(
+            {"title": f"t{character}x", "detail": f"d{character}y", "flow_id": f"f{character}z"}
+        ).encode()
+        problem = problem_from_response(_response(400, body))
+        text = str(problem)
+        escaped = character.encode("unicode_escape").decode("ascii")
+        assert character not in text
+        assert f"t{escaped}x" in text
+        assert f"d{escaped}y" in text
+        assert f"flow_id=f{escaped}z" in text
+        text.encode("utf-8")  # fit for any log file
+
+    def test_printable_text_is_kept(self):
+        """Letters of any script, accents, emoji and no-break spaces are not escaped."""
+        body = json.dumps(
+            {"title": "Paiement refus\u00e9", "detail": "\u4e0d\u8db3\u00a0\U0001f4b8"}
+        )
+        problem = problem_from_response(_response(402, body.encode()))
+        assert str(problem).startswith("402 Paiement refus\u00e9: \u4e0d\u8db3\u00a0\U0001f4b8 [")
+
+    def test_repr_is_bounded(self):
+        """repr(), which retry libraries log on every try, stays short for huge documents."""
+        body = json.dumps({**OVERDRAWN, "detail": "x" * 100_000, "extra": "\u202e" * 10})
+        problem = problem_from_response(
+            _response(403, body.encode(), headers={"X-Big": "y" * 8000})
+        )
+        assert isinstance(problem, Overdrawn)
+        assert repr(problem).startswith(
+            "Overdrawn(type='https://example.com/probs/client/overdrawn'"
+        )
+        assert len(repr(problem)) < 2100
+        assert len(repr(problem.http)) < 2500
+        assert "\u202e" not in repr(problem)
+
+
+class TestBrokenTypeUris:
+    """A type the URL parser refuses is an unknown type: the document still parses."""
+
+    @pytest.mark.parametrize(
+        "type_uri", ["//[", "//]", "//[::1", "//[xyz]/p", "//a\u2100b/x", "http://[x"]
+    )
+    @pytest.mark.parametrize("xml", [False, True], ids=["json", "xml"])
+    def test_generic_problem_with_every_member(self, type_uri, xml):
+        """The document is read as the generic class, its type and members kept."""
+        members = {"type": type_uri, "title": "Odd", "status": 409, "detail": "d", "extra": "e"}
+        if xml:
+            response = _response(409, to_xml(members), "application/problem+xml")
+        else:
+            response = _response(409, json.dumps(members).encode())
+        with pytest.raises(ClientError) as info:
+            raise_for_problem(response)
+        problem = info.value
+        assert type(problem) is ClientError
+        assert (problem.type, problem.title, problem.detail) == (type_uri, "Odd", "d")
+        assert problem.extensions == {"extra": "e"}
+
+    def test_request_url_that_does_not_parse(self):
+        """A request URL given by the caller that the parser refuses resolves nothing."""
+        body = json.dumps({"type": "/probs/relative", "status": 404}).encode()
+        problem = problem_from_response(_response(404, body), url="http://[::1/x")
+        assert type(problem) is ClientError
+        assert problem.type == "/probs/relative"
+
+
+class TestReceivedMarker:
+    """Every class the client raises says it was received, so a server never re-serves it."""
+
+    @pytest.mark.parametrize(
+        ("status", "body", "content_type"),
+        [
+            (403, OVERDRAWN, "application/problem+json"),  # registered, derived with a group
+            (503, OVERDRAWN, "application/problem+json"),
+            (429, {"type": "https://example.com/probs/client/throttled"}, None),
+            (
+                429,
+                {"type": "https://example.com/probs/client/throttled"},
+                "application/problem+json",
+            ),
+            (404, {"type": "https://example.com/unknown"}, "application/problem+json"),
+            (400, b"<html>", "text/html"),
+            (408, b"", None),
+            (500, b"", None),
+            (502, b"{", "application/problem+json"),
+            (501, b"", None),
+        ],
+    )
+    def test_marked(self, status, body, content_type):
+        """Registered-derived, user group subclasses, groups and generic problems are all marked."""
+        with pytest.raises(ReceivedProblem) as info:
+            raise_for_problem(_response(status, body, content_type))
+        assert type(info.value).__problem_received__ is True
+        clone = pickle.loads(pickle.dumps(info.value))  # noqa: S301 - our own object
+        assert type(clone).__problem_received__ is True
+
+    def test_every_group_class(self):
+        """The group classes themselves carry the mark; a class declared locally does not."""
+        for cls in (
+            ReceivedProblem,
+            ClientError,
+            ServerError,
+            Retryable,
+            RetryableClientError,
+            RetryableServerError,
+            Throttled,
+        ):
+            assert cls.__problem_received__ is True
+        assert getattr(Overdrawn, "__problem_received__", False) is False
+        assert getattr(Problem, "__problem_received__", False) is False
+
 
 class TestMediaTypes:
     """Which bodies are read as problems."""
