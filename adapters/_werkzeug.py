@@ -1,20 +1,32 @@
-"""Werkzeug's ``HTTPException`` as a problem: shared by the Flask and WSGI adapters."""
+"""What the Flask and WSGI adapters share.
+
+Werkzeug's ``HTTPException`` as a problem, the request facts of a WSGI
+environ, a ``start_response`` that holds the response until it is known to
+stand, and the checks and log records of what a WSGI application hands over.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard, cast
 from urllib.parse import quote
 
 from werkzeug.datastructures import EnvironHeaders
 from werkzeug.exceptions import HTTPException
 
-from problemdetails import Problem, ProblemFactory, RequestInfo, RetryAfterProblem
+from problemdetails import Problem, ProblemFactory, ProblemHandler, RequestInfo, RetryAfterProblem
+from problemdetails._report import loggable
+from problemdetails._response import HEADER_NAME
 
 if TYPE_CHECKING:
-    from _typeshed.wsgi import WSGIEnvironment
+    from _typeshed import OptExcInfo
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
+
+    from problemdetails import ProblemResponse
 
 # Werkzeug's default descriptions are English prose about its HTML page, the
 # same for every occurrence; only descriptions an application wrote are sent.
@@ -145,12 +157,205 @@ def request_info(environ: WSGIEnvironment) -> RequestInfo:
 
     ``url`` and ``path`` are URIs (percent-encoded), so they can be sent as
     ``instance``; headers are looked up in the environ, case-insensitively.
+    ``native`` is the werkzeug (or Flask) request of the environ while it is
+    alive, else None: none is built for it.
     """
     headers = _Headers(environ)
+    native = environ.get("werkzeug.request")
     try:
         url, path = _url_parts(environ)
         return RequestInfo(
-            method=environ.get("REQUEST_METHOD"), url=url, path=path, headers=headers
+            method=environ.get("REQUEST_METHOD"), url=url, path=path, headers=headers, native=native
         )
     except Exception:  # noqa: BLE001 - a malformed environ must not break the error path
-        return RequestInfo(headers=headers)
+        return RequestInfo(headers=headers, native=native)
+
+
+class HeldStart:
+    """The ``start_response`` an application sees, one per request.
+
+    It holds the status and headers until `flush` sends them on (or the
+    application's ``write()`` does); until then a problem can replace them
+    cleanly on every server, including those (gunicorn among them) that
+    append rather than replace headers when ``start_response`` is called
+    again with ``exc_info``.
+    """
+
+    __slots__ = ("_write", "headers", "refused", "sent", "server", "status")
+
+    def __init__(self, server: StartResponse) -> None:
+        self.server = server
+        self.status: Any = None
+        self.headers: Any = ()
+        #: Whether the server's ``start_response`` has been called.
+        self.sent = False
+        #: Whether the server refused the held status and headers.
+        self.refused = False
+        self._write: Callable[[bytes], object] | None = None
+
+    def __call__(
+        self, status: str, headers: list[tuple[str, str]], exc_info: OptExcInfo | None = None, /
+    ) -> Callable[[bytes], object]:
+        if self.sent:
+            # The server has them: it replaces them, or re-raises exc_info
+            # if they are on the wire (and refuses a call without exc_info).
+            return self.server(status, headers, exc_info)
+        if exc_info is None and self.status is not None:
+            raise AssertionError("start_response called a second time without exc_info")
+        self.status = status
+        self.headers = headers
+        return self.write
+
+    def write(self, data: bytes) -> object:
+        """The ``write`` callable: sends the held status and headers first."""
+        self.flush()
+        write = self._write
+        return None if write is None else write(data)
+
+    def flush(self) -> None:
+        """Send the held status and headers to the server, if any and not sent."""
+        if not self.sent and self.status is not None:
+            self.sent = True
+            try:
+                self._write = self.server(self.status, self.headers)
+            except BaseException:
+                self.refused = True
+                raise
+
+    def release(self) -> None:
+        """Hold nothing from now on: later calls go straight to the server."""
+        self.sent = True
+
+    def send(
+        self, status: str, headers: list[tuple[str, str]], exc_info: OptExcInfo | None
+    ) -> Callable[[bytes], object]:
+        """Send a replacement response's status and headers."""
+        if self.sent:
+            return self.server(status, headers, exc_info)
+        self.sent = True
+        return self.server(status, headers)
+
+    def may_replace(self) -> bool:
+        """Whether a problem can be sent in place of what the server was given.
+
+        A server that refused headers breaking the rules every server checks
+        may hold part of them (gunicorn keeps the headers before the bad one);
+        a second ``start_response`` would mix them into the problem response,
+        so the server is left to answer with its own error page.
+        """
+        return not self.refused or servable_headers(self.headers)
+
+
+def send_problem(
+    response: ProblemResponse,
+    environ: WSGIEnvironment,
+    start: HeldStart,
+    exc_info: OptExcInfo | None,
+    *,
+    kept: Iterable[tuple[str, str]] = (),
+    status_line: str | None = None,
+) -> list[bytes]:
+    """Start *response* (with *kept* headers after its own) and return its body.
+
+    If the server has the application's headers already, it gets
+    ``exc_info`` and re-raises it if they are on the wire (PEP 3333).
+    """
+    headers = [*response.headers, *kept, ("Content-Length", str(len(response.body)))]
+    start.send(status_line or response.status_line, headers, exc_info)
+    return [] if environ.get("REQUEST_METHOD") == "HEAD" else [response.body]
+
+
+# What PEP 3333 and servers accept: a status starting with a three-digit
+# code, token names, and values of latin-1 text without control characters.
+_CODE = re.compile(r"[0-9]{3}(?= |\Z)")
+_SERVED_VALUE = re.compile(r"[\t\x20-\x7e\x80-\xff]*")
+_LENGTH = re.compile(r"[0-9]+")
+
+
+def malformed(status: object, headers: object) -> str | None:
+    """Say what makes *status* and *headers* no WSGI response, or return None.
+
+    A status is a ``str`` starting with a three-digit code; headers are a
+    list of ``(name, value)`` tuples of strings. The text says what is wrong
+    without any of the values: they may carry secrets.
+    """
+    if not isinstance(status, str):
+        return f"the status is a {type(status).__name__}, not a str"
+    if not _CODE.match(status):
+        return "the status does not start with a three-digit code"
+    if not isinstance(headers, list):
+        return f"the headers are a {type(headers).__name__}, not a list of (name, value) tuples"
+    for index, header in enumerate(cast("list[object]", headers)):
+        if not _is_pair(header):
+            return f"header {index} is not a (name, value) tuple of strings"
+    return None
+
+
+def _is_pair(header: object) -> TypeGuard[tuple[str, str]]:
+    if not isinstance(header, tuple):
+        return False
+    items = cast("tuple[object, ...]", header)
+    return len(items) == 2 and isinstance(items[0], str) and isinstance(items[1], str)  # noqa: PLR2004 - a pair
+
+
+def servable_headers(headers: object) -> bool:
+    """Return whether every server takes *headers* as they are (gunicorn's rules, PEP 3333's)."""
+    if not isinstance(headers, list):
+        return False
+    for header in cast("list[object]", headers):
+        if not _is_pair(header):
+            return False
+        name, value = header
+        if not HEADER_NAME.fullmatch(name) or not _SERVED_VALUE.fullmatch(value):
+            return False
+        if name.lower() == "content-length" and not _LENGTH.fullmatch(value.strip(" \t")):
+            return False
+    return True
+
+
+def log_failure(
+    handler: ProblemHandler,
+    level: int,
+    what: str,
+    environ: WSGIEnvironment,
+    error: BaseException,
+    *,
+    status: int | None = None,
+) -> None:
+    """Log *what* went wrong with the request of *environ*, with *error*; never raises.
+
+    The record carries the same attributes as the pipeline's own records
+    (flow id, method, path, status), so that log tools find it with them.
+    """
+    # A failing log handler must not change what the server sees.
+    with contextlib.suppress(Exception):
+        info = request_info(environ)
+        flow_id = handler.flow_id(info)
+        where = " ".join(part for part in (info.method, info.path) if part) or "Request"
+        logging.getLogger(handler.config.logger_name).log(
+            level,
+            "%s: %s (flow id %s)",
+            where,
+            what,
+            flow_id,
+            exc_info=loggable(error),
+            extra={
+                "flow_id": flow_id,
+                "status": status,
+                "status_code": status,
+                "problem_type": None,
+                "method": info.method,
+                "path": info.path,
+                "request": info.native,
+            },
+        )
+
+
+def close(handler: ProblemHandler, iterable: object, environ: WSGIEnvironment, what: str) -> None:
+    """Close *iterable* if it can be closed; log a failure as a warning. Never raises."""
+    try:
+        closer = getattr(iterable, "close", None)
+        if closer is not None:
+            closer()
+    except Exception as error:  # noqa: BLE001 - the response is sent regardless
+        log_failure(handler, logging.WARNING, what, environ, error)

@@ -24,9 +24,18 @@ Wrap any WSGI application::
   application makes itself (a bodiless 404, a framework's HTML 405 page, a
   JSON error body) are replaced by ``about:blank`` problems of the same
   status, keeping headers such as ``Allow``, ``WWW-Authenticate``,
-  ``Retry-After`` and ``Set-Cookie``; their bodies are never sent, so an HTML
-  debug page cannot leak either. Responses that already are problem
-  documents, ``HEAD`` requests and all other statuses pass through untouched.
+  ``Retry-After`` and ``Set-Cookie`` (those whose name or value this library
+  would not send, such as a value with CR, LF or non-ASCII characters, are
+  dropped); their bodies are never sent, so an HTML debug page cannot leak
+  either. Responses that already are problem documents, ``HEAD`` requests
+  and all other statuses pass through untouched. A status or headers that
+  are no WSGI response at all (a status without a three-digit code, headers
+  in a dict) become the generic 500, logged.
+- If the server refuses the application's status or headers, a problem
+  takes their place; but if the headers break the rules every server checks
+  (a value with CR or LF, a name that is no token), the server may hold part
+  of them, and it is left to answer with its own error page rather than mix
+  them into a problem response.
 
 The status and headers an application gives ``start_response`` reach the
 server when the first body chunk does (or the body is a list), as PEP 3333
@@ -42,23 +51,30 @@ object; any other iterable is watched by a small wrapper.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from werkzeug.exceptions import HTTPException
 
 from problemdetails import Config, Problem, ProblemHandler
+from problemdetails._response import HEADER_NAME, HEADER_VALUE
 
-from ._werkzeug import DEFAULTS, is_problem, request_info
+from ._werkzeug import (
+    DEFAULTS,
+    HeldStart,
+    close,
+    is_problem,
+    log_failure,
+    malformed,
+    request_info,
+    send_problem,
+)
 
 if TYPE_CHECKING:
     from _typeshed import OptExcInfo
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
-
-    from problemdetails import ProblemResponse
 
 __all__ = ["ProblemDetailsMiddleware"]
 
@@ -68,120 +84,49 @@ _CUT_SHORT = "exception after the response started; it is cut short"
 _CLOSE_FAILED = "closing the replaced error response failed"
 
 
-def _convertible(status: str, headers: list[tuple[str, str]]) -> bool:
-    # Called for statuses starting with 4 or 5: three digits make it 400-599.
-    if not status[:3].isdigit():
-        return False
-    for name, value in headers:
+class MalformedResponseError(Exception):
+    """The application gave ``start_response`` something that is no WSGI response.
+
+    It is never raised: the middleware answers with the generic 500 and the
+    pipeline logs this exception, whose message says what was wrong.
+    """
+
+
+def _convertible(status: object, headers: object) -> bool:
+    # Called for statuses that are not strings or start with 4 or 5.
+    if malformed(status, headers) is not None:
+        return True  # replaced by the generic 500
+    for name, value in cast("list[tuple[str, str]]", headers):
         if name.lower() == "content-type":
             return value.partition(";")[0].strip().lower() not in _PROBLEM_MEDIA_TYPES
     return True
 
 
-def _close(iterable: Iterable[bytes]) -> None:
-    close = getattr(iterable, "close", None)
-    if close is not None:
-        close()
+class _Start(HeldStart):
+    """The held ``start_response``, and whether the held response is to be converted."""
 
-
-class _Start:
-    """The ``start_response`` the application sees, one per request.
-
-    It holds the status and headers until the first body chunk, a ``write()``
-    or a list body sends them on; until then a problem can still replace
-    them, and an error response can be converted.
-    """
-
-    __slots__ = ("_write", "convert", "headers", "sent", "server", "status")
+    __slots__ = ("convert",)
 
     def __init__(self, server: StartResponse, convert: bool) -> None:
-        self.server = server
+        super().__init__(server)
         self.convert = convert
-        self.status: str | None = None
-        self.headers: list[tuple[str, str]] = []
-        self.sent = False
-        self._write: Callable[[bytes], object] | None = None
-
-    def __call__(
-        self,
-        status: str,
-        headers: list[tuple[str, str]],
-        exc_info: OptExcInfo | None = None,
-        /,
-    ) -> Callable[[bytes], object]:
-        if self.sent:
-            # The server has them: it replaces them, or re-raises exc_info
-            # if they are on the wire (and refuses a call without exc_info).
-            return self.server(status, headers, exc_info)
-        if exc_info is None and self.status is not None:
-            raise AssertionError("start_response called a second time without exc_info")
-        self.status = status
-        self.headers = headers
-        return self.write
 
     @property
     def replacing(self) -> bool:
-        """Whether the held response is an error response to convert."""
+        """Whether the held response is an error response (or no response) to convert."""
         status = self.status
         return (
             self.convert
             and status is not None
-            and status[:1] in ("4", "5")
+            and (type(status) is not str or status[:1] in ("4", "5"))
             and _convertible(status, self.headers)
         )
 
     def write(self, data: bytes) -> object:
-        """The ``write`` callable: sends the held headers first."""
+        """The ``write`` callable: discards what a replaced response writes."""
         if self.replacing:
             return None
-        self.flush()
-        write = self._write
-        return None if write is None else write(data)
-
-    def flush(self) -> None:
-        """Send the held status and headers to the server, if any and not sent."""
-        if not self.sent and self.status is not None:
-            self.sent = True
-            self._write = self.server(self.status, self.headers)
-
-    def send(
-        self, status: str, headers: list[tuple[str, str]], exc_info: OptExcInfo | None
-    ) -> Callable[[bytes], object]:
-        """Send a replacement response's status and headers."""
-        if self.sent:
-            return self.server(status, headers, exc_info)
-        self.sent = True
-        return self.server(status, headers)
-
-
-def _log(
-    handler: ProblemHandler, level: int, what: str, environ: WSGIEnvironment, error: Exception
-) -> None:
-    # A failing log handler must not change what the server sees.
-    with contextlib.suppress(Exception):
-        logging.getLogger(handler.config.logger_name).log(
-            level,
-            "%s %s: %s",
-            environ.get("REQUEST_METHOD"),
-            environ.get("PATH_INFO"),
-            what,
-            exc_info=error,
-            extra={"flow_id": None, "status": None},
-        )
-
-
-def _send(
-    response: ProblemResponse,
-    environ: WSGIEnvironment,
-    start: _Start,
-    exc_info: OptExcInfo | None,
-    *,
-    kept: Iterable[tuple[str, str]] = (),
-    status_line: str | None = None,
-) -> list[bytes]:
-    headers = [*response.headers, *kept, ("Content-Length", str(len(response.body)))]
-    start.send(status_line or response.status_line, headers, exc_info)
-    return [] if environ.get("REQUEST_METHOD") == "HEAD" else [response.body]
+        return super().write(data)
 
 
 def _answer(
@@ -191,8 +136,11 @@ def _answer(
 
     Called while *error* is being handled. If the server has the
     application's headers already, it gets ``exc_info`` and re-raises
-    *error* if they are on the wire (PEP 3333).
+    *error* if they are on the wire (PEP 3333); if it refused headers that it
+    may hold part of, *error* is re-raised for the server to answer.
     """
+    if not start.may_replace():
+        raise error
     exc_info = sys.exc_info()
     if isinstance(error, HTTPException) and not is_problem(error):
 
@@ -204,16 +152,26 @@ def _answer(
         # Redirects, and exceptions that carry a response: served as they are.
         return error(environ, restart)
     response = handler.handle(error, request_info(environ))
-    return _send(response, environ, start, exc_info)
+    return send_problem(response, environ, start, exc_info)
 
 
 def _convert(handler: ProblemHandler, start: _Start, environ: WSGIEnvironment) -> list[bytes]:
     """Replace the error response *start* holds with a problem of its status."""
-    status = start.status or "500"
+    status, headers = start.status, start.headers
+    wrong = malformed(status, headers)
+    if wrong is not None:
+        error = MalformedResponseError(f"the application's response is malformed: {wrong}")
+        return send_problem(handler.handle(error, request_info(environ)), environ, start, None)
     response = handler.render(Problem(status=int(status[:3])), request_info(environ))
-    kept = response.kept_headers(start.headers)
-    # The application's own status line: same code, its reason phrase.
-    return _send(response, environ, start, None, kept=kept, status_line=status)
+    kept = [
+        (name, value)
+        for name, value in response.kept_headers(headers)
+        if HEADER_NAME.fullmatch(name) and HEADER_VALUE.fullmatch(value)
+    ]
+    # The application's own status line (same code, its reason phrase) if
+    # this library would send it as it is.
+    line = status if status[3:4] == " " and HEADER_VALUE.fullmatch(status) else None
+    return send_problem(response, environ, start, None, kept=kept, status_line=line)
 
 
 class _Guarded:
@@ -256,7 +214,7 @@ class _Guarded:
                 try:
                     yield from iterator
                 except Exception as error:
-                    _log(handler, logging.ERROR, _CUT_SHORT, environ, error)
+                    log_failure(handler, logging.ERROR, _CUT_SHORT, environ, error)
                     raise
                 return
         yield from self._replacement
@@ -264,9 +222,13 @@ class _Guarded:
     def close(self) -> None:
         """Close the app's iterable (the server calls this, PEP 3333)."""
         try:
-            _close(self._iterable)
+            close_app = getattr(self._iterable, "close", None)
+            if close_app is not None:
+                close_app()
         finally:
-            _close(self._replacement)
+            close_replacement = getattr(self._replacement, "close", None)
+            if close_replacement is not None:
+                close_replacement()
 
 
 class ProblemDetailsMiddleware:
@@ -317,7 +279,7 @@ class ProblemDetailsMiddleware:
             # Not called yet (a generator app): the first chunk tells.
             return _Guarded(self.handler, iterable, environ, start)
         if start.convert and start.replacing:
-            self._discard(iterable, environ)
+            close(self.handler, iterable, environ, _CLOSE_FAILED)
             return _convert(self.handler, start, environ)
         wrapper = environ.get("wsgi.file_wrapper")
         if isinstance(iterable, (list, tuple)) or (
@@ -326,13 +288,7 @@ class ProblemDetailsMiddleware:
             try:
                 start.flush()
             except Exception as error:  # noqa: BLE001 - the server refused the app's headers
-                self._discard(iterable, environ)
+                close(self.handler, iterable, environ, _CLOSE_FAILED)
                 return _answer(self.handler, error, environ, start)
             return iterable
         return _Guarded(self.handler, iterable, environ, start)
-
-    def _discard(self, iterable: Iterable[bytes], environ: WSGIEnvironment) -> None:
-        try:
-            _close(iterable)
-        except Exception as error:  # noqa: BLE001 - the problem is sent regardless
-            _log(self.handler, logging.WARNING, _CLOSE_FAILED, environ, error)

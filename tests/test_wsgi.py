@@ -621,13 +621,15 @@ class TestConvertErrorResponses:
             convert_error_responses=True,
         )
 
-        with caplog.at_level(logging.ERROR, logger="problemdetails"):
+        with caplog.at_level(logging.DEBUG, logger="problemdetails"):
             served = serve(app)
 
         assert served.status == "500 Internal Server Error"
         assert SECRET.encode() not in served.body
         assert served.problem()["title"] == "Internal Server Error"
-        assert [record.flow_id for record in caplog.records] == [FLOW]  # type: ignore[attr-defined]
+        # The app answered its own error: a 500 it chose, a WARNING like a declared one.
+        (record,) = caplog.records
+        assert (record.levelno, record.flow_id) == (logging.WARNING, FLOW)  # type: ignore[attr-defined]
 
     @pytest.mark.parametrize(
         ("method", "status", "headers"),
@@ -653,8 +655,7 @@ class TestConvertErrorResponses:
             assert header in served.headers
 
     @pytest.mark.parametrize(
-        ("status", "converted"),
-        [("499 Client Closed Request", True), ("600 Beyond", False), ("4xx Odd", False)],
+        ("status", "converted"), [("499 Client Closed Request", True), ("600 Beyond", False)]
     )
     def test_unusual_statuses(self, status, converted):
         """Unregistered error codes are converted without a title; others pass through."""
@@ -783,3 +784,95 @@ class TestConvertErrorResponses:
             "status": 404,
             "flow_id": FLOW,
         }
+
+
+class TestMalformedAppResponses:
+    """What an app gives start_response that is no WSGI response never breaks the middleware."""
+
+    @pytest.mark.parametrize(
+        ("status", "headers", "wrong"),
+        [
+            ("4\u00b23 Odd", [("Content-Type", "text/html")], "three-digit code"),
+            ("4xx Odd", [], "three-digit code"),
+            (b"404 Not Found", [], "the status is a bytes"),
+            ("404 Not Found", {"Content-Type": "text/html"}, "the headers are a dict"),
+            ("404 Not Found", (("Content-Type", "text/html"),), "the headers are a tuple"),
+            ("404 Not Found", [["Content-Type", "text/html"]], "header 0 is not"),
+            ("404 Not Found", [("Allow", "GET"), ("Content-Type", b"text/html")], "header 1"),
+        ],
+        ids=["superscript", "letters", "bytes", "dict", "tuple", "list-pair", "bytes-value"],
+    )
+    def test_converted_to_the_generic_500(self, caplog, status, headers, wrong):
+        """With convert_error_responses, malformed app output is the generic 500, logged once."""
+        app = ProblemDetailsMiddleware(
+            text(status, headers, f"<p>{SECRET}</p>".encode()), convert_error_responses=True
+        )
+
+        with caplog.at_level(logging.DEBUG, logger="problemdetails"):
+            served = serve(app)
+
+        assert served.status == "500 Internal Server Error"
+        assert served.problem() == {
+            "type": "about:blank",
+            "title": "Internal Server Error",
+            "status": 500,
+            "detail": GENERIC_DETAIL,
+            "flow_id": FLOW,
+        }
+        (record,) = caplog.records
+        assert (record.levelno, record.flow_id) == (logging.ERROR, FLOW)  # type: ignore[attr-defined]
+        assert record.exc_info is not None
+        assert type(record.exc_info[1]).__name__ == "MalformedResponseError"
+        assert wrong in str(record.exc_info[1])
+        assert SECRET not in logging.Formatter().format(record)
+
+    def test_unsendable_header_values_are_dropped(self):
+        """Kept headers with CR, LF, non-ASCII or a bad name are dropped; the others stay."""
+        headers = [
+            ("Content-Type", "text/html"),
+            ("X-Note", f"fine\r\nSet-Cookie: stolen={SECRET}"),
+            ("X-Name", "caf\u00e9"),
+            ("Bad Name", "x"),
+            ("Allow", "GET, HEAD"),
+        ]
+        app = ProblemDetailsMiddleware(
+            text("405 Method Not Allowed", headers), convert_error_responses=True
+        )
+
+        served = serve(app)
+
+        assert served.status == "405 Method Not Allowed"
+        assert served.headers == [
+            ("Content-Type", JSON),
+            ("Vary", "Accept"),
+            ("X-Flow-ID", FLOW),
+            ("Allow", "GET, HEAD"),
+            ("Content-Length", str(len(served.body))),
+        ]
+
+    @pytest.mark.parametrize(
+        "status", ["404 Not\r\nSet-Cookie: stolen=1", "404 Nicht gefunden \u00e4", "404"]
+    )
+    def test_unsendable_reason_phrase_is_replaced(self, status):
+        """The app's reason phrase is kept only if it could be sent as it is."""
+        app = ProblemDetailsMiddleware(text(status, []), convert_error_responses=True)
+
+        served = serve(app)
+
+        assert served.status == "404 Not Found"
+        assert served.header("Set-Cookie") is None
+        assert served.problem()["status"] == 404
+
+    def test_success_status_with_malformed_headers_is_left_to_the_server(self):
+        """A 2xx is never converted: the server refuses what it cannot send."""
+        app = ProblemDetailsMiddleware(
+            text("200 OK", {"Content-Type": "text/plain"}, SECRET.encode()),  # type: ignore[arg-type]
+            convert_error_responses=True,
+        )
+
+        served = serve(app)
+
+        assert served.status == "500 Internal Server Error"
+        assert SECRET.encode() not in served.body
+        assert served.header("Content-Type") == "text/plain"
+        assert "must be of type list" in served.errors

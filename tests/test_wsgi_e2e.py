@@ -7,6 +7,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from apps.wsgi_malformed import SECRET as MALFORMED_SECRET
 from servers import gunicorn
 
 pytestmark = pytest.mark.e2e
@@ -33,6 +34,12 @@ def _flask_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Cl
 @pytest.fixture(name="wsgi_server", scope="module")
 def _wsgi_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
     yield from client_for("wsgi_app:app", tmp_path_factory.mktemp("wsgi") / "gunicorn.log")
+
+
+@pytest.fixture(name="malformed_server", scope="module")
+def _malformed_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
+    log = tmp_path_factory.mktemp("malformed") / "gunicorn.log"
+    yield from client_for("wsgi_malformed:app", log)
 
 
 def assert_problem(response: httpx.Response, status: int) -> dict[str, object]:
@@ -183,3 +190,50 @@ class TestWSGIUnderGunicorn:
         assert response.status_code == 200
         assert response.text == "ok"
         assert "X-Flow-ID" not in response.headers
+
+
+class TestMalformedResponsesUnderGunicorn:
+    """An app's malformed status or headers: never mixed into a problem, never leaked."""
+
+    @pytest.mark.parametrize("path", ["/plain/crlf-header", "/convert/crlf-header"])
+    def test_refused_headers_are_left_to_the_server(self, malformed_server, path):
+        """Headers gunicorn refuses part-way are not mixed into a problem: its own 500 answers."""
+        response = malformed_server.get(path)
+
+        assert response.status_code == 500
+        assert response.headers.get_list("Content-Type") == ["text/html"]
+        assert "Set-Cookie" not in response.headers
+        assert "X-Flow-ID" not in response.headers
+        assert MALFORMED_SECRET not in response.text
+        assert MALFORMED_SECRET not in str(response.headers)
+
+    def test_refused_status_is_replaced(self, malformed_server):
+        """A status gunicorn refuses before taking anything is replaced by the generic 500."""
+        body = assert_problem(malformed_server.get("/plain/odd-status"), 500)
+
+        assert body["detail"] == GENERIC_DETAIL
+
+    @pytest.mark.parametrize("path", ["/convert/odd-status", "/convert/dict-error-page"])
+    def test_malformed_error_page_is_the_generic_500(self, malformed_server, path):
+        """With convert_error_responses, a malformed error response is the generic 500."""
+        response = malformed_server.get(path)
+
+        body = assert_problem(response, 500)
+        assert body["detail"] == GENERIC_DETAIL
+        assert MALFORMED_SECRET not in response.text
+
+    def test_unsendable_header_is_dropped(self, malformed_server):
+        """A converted error page keeps its headers but the one with CR and LF."""
+        response = malformed_server.get("/convert/crlf-error-page")
+
+        assert_problem(response, 404)
+        assert response.headers.get_list("Set-Cookie") == ["kept=1"]
+        assert "X-Note" not in response.headers
+        assert "X-Injected" not in response.headers
+        assert MALFORMED_SECRET not in str(response.headers)
+
+    def test_worker_keeps_serving(self, malformed_server):
+        """After all of it, the worker answers a good response as it is."""
+        response = malformed_server.get("/plain/ok")
+
+        assert (response.status_code, response.text) == (200, f"<p>{MALFORMED_SECRET}</p>")
