@@ -7,9 +7,10 @@ Django makes itself, recognised and rewritten in place.
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, ClassVar, TypeGuard
+from collections.abc import AsyncIterator, Callable, Mapping
+from typing import TYPE_CHECKING, ClassVar, TypeGuard, cast
 
 from django.conf import settings
 from django.core.exceptions import (
@@ -22,7 +23,13 @@ from django.core.exceptions import (
     TooManyFilesSent,
     ValidationError,
 )
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    StreamingHttpResponse,
+)
 from django.http.multipartparser import MultiPartParserError
 from django.utils.cache import patch_vary_headers
 from django.utils.encoding import escape_uri_path
@@ -48,7 +55,6 @@ if TYPE_CHECKING:
 # skips marked ones; the pipeline has logged 5xx problems already.
 _LOGGED = "_has_been_logged"
 _PROBLEM_MEDIA = "application/problem+"
-# Headers that describe the body of an error page the problem replaces.
 _SERVER_ERROR = 500
 
 
@@ -123,16 +129,16 @@ def _absolute_url(request: HttpRequest) -> str | None:
 def request_info(request: HttpRequest, config: Config) -> RequestInfo:
     """Return what the pipeline reads of *request*: method, path, URL and headers.
 
-    The path is percent-encoded, as ``instance`` needs a URI reference. Path
-    and URL are only worked out when ``instance`` or the report hooks may use
-    them (the URL costs a validation of the Host header).
+    The path is percent-encoded, as ``instance`` needs a URI reference; log
+    records carry it. The URL is only worked out when ``instance`` or the
+    report hooks may use it (it costs a validation of the Host header).
     """
     hooks = bool(config.report_hooks)
     instance = config.instance
     return RequestInfo(
         method=request.method,
         url=_absolute_url(request) if hooks or instance not in (None, "path") else None,
-        path=escape_uri_path(request.path) if hooks or instance is not None else None,
+        path=escape_uri_path(request.path),
         headers=_MetaHeaders(request.META),
     )
 
@@ -155,58 +161,57 @@ def to_http_response(response: ProblemResponse, problem: Problem | None) -> Http
     or detail is a lazy translation string, rendered in that language. A 5xx
     is marked as logged: the pipeline has logged it, so Django does not again.
     """
-    result = HttpResponse(response.body, status=response.status, content_type=response.content_type)
-    for name, value in response.headers[1:]:
-        result[name] = value
-    language = _content_language(problem)
-    if language:
-        result["Content-Language"] = language
-    if response.status >= _SERVER_ERROR:
-        setattr(result, _LOGGED, True)
+    result = HttpResponse()
+    replace(result, response, problem)
     return result
 
 
-def is_django_error_page(
-    response: HttpResponseBase, request: HttpRequest
-) -> TypeGuard[HttpResponse]:
+def is_django_error_page(response: HttpResponseBase) -> TypeGuard[HttpResponse]:
     """Return whether *response*, a 4xx or 5xx, is an error page Django made itself.
 
     Those are the responses Django's ``log_response()`` has logged on the way
-    (exceptions outside views, CSRF failures, ``require_POST``'s 405, ...) and
-    the 404 of a URL that matched no route. A response that is a problem
-    already, or that a view returned on purpose, is not.
+    (CSRF failures, ``require_POST``'s 405, ``RedirectView``'s 410, ...). A
+    response that is a problem already, or that a view returned on purpose,
+    is not.
     """
-    made_by_django = getattr(response, _LOGGED, False) or (
-        response.status_code == 404 and request.resolver_match is None  # noqa: PLR2004
-    )
     return (
-        made_by_django
+        getattr(response, _LOGGED, False)
         and response.status_code <= 599  # noqa: PLR2004
         and isinstance(response, HttpResponse)
         and not response.get("Content-Type", "").startswith(_PROBLEM_MEDIA)
     )
 
 
-def rewrite(handler: ProblemHandler, request: HttpRequest, response: HttpResponse) -> HttpResponse:
-    """Turn an error page Django made into the problem of the same status, in place.
+async def _one_chunk(body: bytes) -> AsyncIterator[bytes]:
+    yield body
 
-    The page's headers and cookies (set by other middleware) are kept, except
-    those that described its body.
+
+def replace(
+    response: HttpResponseBase,
+    rendered: ProblemResponse,
+    problem: Problem | None,
+    *,
+    asynchronous: bool = False,
+) -> None:
+    """Make *response*, in place, the problem response *rendered*.
+
+    Status, reason phrase, body and headers become the problem's; the
+    headers and cookies other middleware set stay, except those that
+    described the replaced body. A streaming response keeps streaming (its
+    resources are still closed with it): one chunk, async on an async stack
+    (*asynchronous*), as Django serves each kind without adapting it.
     """
-    info = request_info(request, handler.config)
-    status = response.status_code
-    if not getattr(response, _LOGGED, False):
-        rendered = handler.handle(Http404(), info)
-    else:
-        # Django logged it (and sent got_request_exception for a 500) already.
-        problem = InternalError() if status == _SERVER_ERROR else Problem(status=status)
-        rendered = handler.render(problem, info, log=False)
     kept = rendered.kept_headers(response.items())
-    counted = response.has_header("Content-Length")
+    counted = response.has_header("Content-Length") or response.streaming
     for name in list(response.headers):
         del response[name]
     response.status_code = rendered.status
-    response.content = rendered.body
+    response.reason_phrase = rendered.status_line.partition(" ")[2]
+    body = rendered.body
+    if isinstance(response, StreamingHttpResponse):
+        response.streaming_content = _one_chunk(body) if asynchronous else (body,)
+    else:
+        cast("HttpResponse", response).content = body
     for name, value in (*rendered.headers, *kept):
         if name.lower() == "vary":
             # Django keeps one field per name: Vary's entries are merged into it.
@@ -214,12 +219,63 @@ def rewrite(handler: ProblemHandler, request: HttpRequest, response: HttpRespons
         else:
             response[name] = value
     if counted:
-        response["Content-Length"] = str(len(rendered.body))
+        response["Content-Length"] = str(len(body))
+    language = _content_language(problem)
+    if language:
+        response["Content-Language"] = language
+    if rendered.status >= _SERVER_ERROR:
+        setattr(response, _LOGGED, True)
+
+
+def rewrite(handler: ProblemHandler, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """Turn an error page Django made (and logged) into the problem of its status, in place."""
+    status = response.status_code
+    problem = InternalError() if status == _SERVER_ERROR else Problem(status=status)
+    # Django logged it (and sent got_request_exception for a 500) already.
+    rendered = handler.render(problem, request_info(request, handler.config), log=False)
+    replace(response, rendered, problem)
     return response
 
 
+def log_cut_short(
+    handler: ProblemHandler, request: HttpRequest, status: int, error: Exception
+) -> None:
+    """Log *error*, raised by a streamed body after its first chunk: once, at ERROR.
+
+    The status and the first chunk are on their way to the client: the
+    response can only be cut short. The record carries what a 500's record
+    carries (flow id, method, path, status, the request). Never raises.
+    """
+    with contextlib.suppress(Exception):
+        info = request_info(request, handler.config)
+        flow_id = handler.flow_id(info)
+        logging.getLogger(handler.config.logger_name).error(
+            "%s %s failed with %s after the response started; it was cut short (flow id %s)",
+            info.method,
+            info.path,
+            _class_name(type(error)),
+            flow_id,
+            exc_info=error,
+            extra={
+                "flow_id": flow_id,
+                "status": status,
+                "status_code": status,
+                "problem_type": None,
+                "method": info.method,
+                "path": info.path,
+                "request": request,
+            },
+        )
+
+
+def _class_name(kind: type) -> str:
+    module: object = getattr(kind, "__module__", None)
+    name = kind.__qualname__
+    return f"{module}.{name}" if isinstance(module, str) and module != "builtins" else name
+
+
 def after_suspicious(
-    request: HttpRequest, exception: SuspiciousOperation, response: HttpResponse
+    request: HttpRequest, exception: SuspiciousOperation, response: HttpResponseBase
 ) -> None:
     """Do what Django's own handler does after a ``SuspiciousOperation``; never raises.
 
@@ -235,7 +291,8 @@ def after_suspicious(
             str(exception),
             exception=exception,
             request=request,
-            response=response,
+            # It reads the status and marks the response, streaming or not.
+            response=cast("HttpResponse", response),
             level="error",
             logger=logging.getLogger(f"django.security.{type(exception).__name__}"),
         )

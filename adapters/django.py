@@ -28,17 +28,31 @@ What the middleware answers:
   it). ``got_request_exception`` is sent, as Django does, so error trackers
   such as Sentry still hear of it; with ``DEBUG_PROPAGATE_EXCEPTIONS`` the
   exception propagates instead.
-- Error pages Django makes outside a view (the 404 of a URL that matches no
-  route, 405 from ``require_POST``, CSRF failures, an exception raised in
-  another middleware, in debug mode too) are rewritten in place into
-  ``about:blank`` problems of the same status; headers and cookies that other
-  middleware set are kept.
+- The same holds for exceptions raised outside a view, in another
+  middleware (``process_request``, ``process_view``, after ``get_response``)
+  or by URL resolution (the 404 of a URL no route matches). Django turns
+  those into its own error pages where they are raised, through
+  ``django.core.handlers.exception.response_for_exception``; the middleware
+  wraps that function once, when it is loaded, so that for the requests it
+  passes on (and only those) they are answered exactly as a view's are: an
+  ``Http404`` is the 404 problem, never the technical 404 page of ``DEBUG``.
+- A streamed body (``StreamingHttpResponse``) runs code after the view has
+  returned. The middleware takes its first chunk before passing the response
+  on, so a failure there is still answered with its problem, like a view's.
+  After the first chunk the status has gone: the failure is logged once, at
+  ERROR, and raised for the server to cut the response short. An async body
+  on a sync stack is read whole first (Django does so when serving it). A
+  ``FileResponse``'s file is left to the server's file wrapper.
+- Error pages Django makes and logs without an exception (405 from
+  ``require_POST``, CSRF failures, ``RedirectView``'s 410) are rewritten in
+  place into ``about:blank`` problems of the same status; headers and cookies
+  that other middleware set are kept.
 
-Logging: a 5xx is logged once, by the pipeline, with the exception and the
-flow id, on the ``django.request`` logger (``LOGGER_NAME`` changes it);
-Django's own record of that response is skipped. A 500 from an exception
-raised in another middleware is logged by Django, as always, and not again.
-``SuspiciousOperation`` is still logged on ``django.security.<name>``.
+Logging: an unexpected error is logged once, by the pipeline, at ERROR, with
+the exception, the flow id, the method, path, status and problem type, on the
+``django.request`` logger (``LOGGER_NAME`` changes it); Django's own record of
+that response is skipped. ``SuspiciousOperation`` is still logged
+on ``django.security.<name>``.
 
 Settings come from ``settings.PROBLEMDETAILS`` (keys in upper case, as
 `Config` names them) and are validated when the middleware is loaded; with
@@ -48,15 +62,16 @@ them too.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import cast
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from typing import TYPE_CHECKING, cast
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.apps import AppConfig
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, SuspiciousOperation
+from django.core.handlers import exception as django_exception
 from django.core.signals import got_request_exception, setting_changed
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 
 from problemdetails import ConfigurationError, Problem, ProblemHandler
 
@@ -65,10 +80,15 @@ from ._django_http import (
     DEFAULTS,
     after_suspicious,
     is_django_error_page,
+    log_cut_short,
+    replace,
     request_info,
     rewrite,
     to_http_response,
 )
+
+if TYPE_CHECKING:
+    from problemdetails import ProblemResponse
 
 __all__ = [
     "ProblemDetailsConfig",
@@ -81,6 +101,11 @@ __all__ = [
 _GetResponse = (
     Callable[[HttpRequest], HttpResponseBase] | Callable[[HttpRequest], Awaitable[HttpResponseBase]]
 )
+_Convert = Callable[[HttpRequest, Exception], HttpResponseBase]
+
+# Set on each request the middleware passes on: exceptions raised further in
+# are answered by it (see _intercept), and only for such requests.
+_MARK = "_problemdetails"
 
 _handler: ProblemHandler | None = None
 
@@ -115,6 +140,148 @@ def _forget_handler(*, setting: str, **_: object) -> None:
 setting_changed.connect(_forget_handler, dispatch_uid="problemdetails.adapters.django")
 
 
+def _answer(
+    request: HttpRequest, exception: Exception
+) -> tuple[ProblemResponse, Problem | None] | None:
+    """Render the problem that answers *exception*, raised while handling *request*.
+
+    Call it while *exception* is being handled: for an unexpected one,
+    ``got_request_exception`` is sent first, as Django does (error trackers
+    read ``sys.exc_info()``). None means that it is unexpected and
+    ``DEBUG_PROPAGATE_EXCEPTIONS`` wants it to propagate.
+    """
+    handler = get_handler()
+    try:
+        problem = handler.find_problem(exception)
+    except Exception:  # noqa: BLE001 - a failing mapping is unexpected; handle() logs it
+        problem = None
+    if problem is None and settings.DEBUG_PROPAGATE_EXCEPTIONS:
+        return None
+    info = request_info(request, handler.config)
+    if problem is None:
+        got_request_exception.send_robust(sender=None, request=request)
+        return handler.handle(exception, info), None
+    return handler.render(problem, info, exception=exception), problem
+
+
+def _exception_response(request: HttpRequest, exception: Exception) -> HttpResponse | None:
+    answer = _answer(request, exception)
+    if answer is None:
+        return None
+    response = to_http_response(*answer)
+    if isinstance(exception, SuspiciousOperation):
+        after_suspicious(request, exception, response)
+    return response
+
+
+def _intercept(convert: _Convert) -> _Convert:
+    """Wrap Django's ``response_for_exception`` for requests the middleware handles.
+
+    Django turns an exception raised in a middleware (``process_request``,
+    ``process_view``, after ``get_response``), or by URL resolution, into its
+    own error page right where it is raised, between two middleware, by
+    calling this function; the middleware never sees the exception. Wrapped,
+    it answers those exceptions exactly as it answers a view's: an ``Http404``
+    there is the 404 problem (never the technical 404 page of ``DEBUG``), a
+    problem raised there renders as itself. Every request the middleware did
+    not pass on, and an exception ``DEBUG_PROPAGATE_EXCEPTIONS`` propagates,
+    are left to Django.
+    """
+
+    def response_for_exception(request: HttpRequest, exc: Exception) -> HttpResponseBase:
+        if getattr(request, _MARK, False):
+            try:
+                response = _exception_response(request, exc)
+            except Exception:  # noqa: BLE001 - the error path cannot fail: Django's page
+                response = None
+            if response is not None:
+                return response
+        return convert(request, exc)
+
+    return response_for_exception
+
+
+_installed = False
+
+
+def _install() -> None:
+    global _installed  # noqa: PLW0603 - once per process
+    # Django's handlers look the function up in its module on every call.
+    if not _installed:
+        _installed = True
+        django_exception.response_for_exception = _intercept(  # type: ignore[assignment]
+            django_exception.response_for_exception
+        )
+
+
+def _failed_stream(
+    request: HttpRequest,
+    response: StreamingHttpResponse,
+    error: Exception,
+    *,
+    asynchronous: bool = False,
+) -> StreamingHttpResponse:
+    """Make *response*, whose body failed before its first chunk, the problem of *error*.
+
+    Raises:
+        Exception: *error*, when ``DEBUG_PROPAGATE_EXCEPTIONS`` propagates it.
+    """
+    answer = _answer(request, error)
+    if answer is None:
+        raise error
+    replace(response, *answer, asynchronous=asynchronous)
+    if isinstance(error, SuspiciousOperation):
+        after_suspicious(request, error, response)
+    return response
+
+
+def _cut_short(request: HttpRequest, status: int, error: Exception) -> None:
+    try:
+        handler = get_handler()
+    except Exception:  # noqa: BLE001 - settings broken since start-up: nowhere to log
+        return
+    log_cut_short(handler, request, status, error)
+
+
+def _rest(
+    first: bytes, content: Iterator[bytes], request: HttpRequest, status: int
+) -> Iterator[bytes]:
+    yield first
+    try:
+        yield from content
+    except Exception as error:
+        _cut_short(request, status, error)
+        raise
+
+
+async def _arest(
+    first: bytes, content: AsyncIterator[bytes], request: HttpRequest, status: int
+) -> AsyncIterator[bytes]:
+    yield first
+    try:
+        async for chunk in content:
+            yield chunk
+    except Exception as error:
+        # Log handlers may block (AdminEmailHandler sends mail): off the loop.
+        await sync_to_async(_cut_short, thread_sensitive=False)(request, status, error)
+        raise
+
+
+def _next_chunk(content: Iterator[bytes]) -> bytes | None:
+    return next(content, None)
+
+
+def _held(response: HttpResponseBase) -> StreamingHttpResponse | None:
+    """Return *response* if its first chunk is to be taken before it goes on."""
+    if not isinstance(response, StreamingHttpResponse):
+        return None
+    # A FileResponse's file goes to the server's file wrapper (sendfile) as
+    # it is; a chunk taken from it would turn that off for every download.
+    if getattr(response, "file_to_stream", None) is not None:
+        return None
+    return response
+
+
 class ProblemDetailsMiddleware:
     """Answers every error of a Django project with a problem response.
 
@@ -141,25 +308,32 @@ class ProblemDetailsMiddleware:
         self._next = cast("Callable[[HttpRequest], HttpResponseBase]", get_response)
         self._anext = cast("Callable[[HttpRequest], Awaitable[HttpResponseBase]]", get_response)
         get_handler()
+        _install()
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase | Awaitable[HttpResponseBase]:
-        """Pass the request on; rewrite the error page Django made, if it made one."""
+        """Pass the request on; answer what failed on the way with a problem."""
         if self._async:
             return self._acall(request)
+        request.__dict__[_MARK] = True
         try:
             response = self._next(request)
         except Exception as error:  # noqa: BLE001 - see _escaped
             return self._escaped(request, error)
-        if response.status_code >= 400 and is_django_error_page(response, request):  # noqa: PLR2004
+        if response.streaming:
+            return self._first_chunk(request, response)
+        if response.status_code >= 400 and is_django_error_page(response):  # noqa: PLR2004
             return rewrite(get_handler(), request, response)
         return response
 
     async def _acall(self, request: HttpRequest) -> HttpResponseBase:
+        request.__dict__[_MARK] = True
         try:
             response = await self._anext(request)
         except Exception as error:  # noqa: BLE001 - see _escaped
             return await sync_to_async(self._escaped, thread_sensitive=False)(request, error)
-        if response.status_code >= 400 and is_django_error_page(response, request):  # noqa: PLR2004
+        if response.streaming:
+            return await self._afirst_chunk(request, response)
+        if response.status_code >= 400 and is_django_error_page(response):  # noqa: PLR2004
             # Rendering may log and run report hooks: off the event loop, as
             # Django itself turns exceptions into responses.
             return await sync_to_async(rewrite, thread_sensitive=False)(
@@ -168,10 +342,56 @@ class ProblemDetailsMiddleware:
         return response
 
     @staticmethod
+    def _first_chunk(request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
+        # A streamed body runs the view's code after the view returned: taken
+        # here, its first chunk still lets a failure change the status.
+        held = _held(response)
+        if held is None:
+            return response
+        try:
+            if held.is_async:
+                # Django serves an async body on a sync stack by reading all of
+                # it first (with a warning); read here, by Django's own code,
+                # a failure anywhere in it is still answered.
+                held.streaming_content = list(held)
+                return held
+            content = cast("Iterator[bytes]", held.streaming_content)
+            first = _next_chunk(content)
+        except Exception as error:  # noqa: BLE001 - nothing is sent yet: answer with a problem
+            return _failed_stream(request, held, error)
+        if first is not None:
+            held.streaming_content = _rest(first, content, request, held.status_code)
+        return held
+
+    @staticmethod
+    async def _afirst_chunk(request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
+        held = _held(response)
+        if held is None:
+            return response
+        status = held.status_code
+        try:
+            if held.is_async:
+                acontent = cast("AsyncIterator[bytes]", held.streaming_content)
+                first = await anext(acontent, None)
+                if first is not None:
+                    held.streaming_content = _arest(first, acontent, request, status)
+            else:
+                # Django runs a sync iterator under ASGI in its thread, as here.
+                content = cast("Iterator[bytes]", held.streaming_content)
+                first = await sync_to_async(_next_chunk, thread_sensitive=True)(content)
+                if first is not None:
+                    held.streaming_content = _rest(first, content, request, status)
+        except Exception as error:  # noqa: BLE001 - nothing is sent yet: answer with a problem
+            return await sync_to_async(_failed_stream, thread_sensitive=False)(
+                request, held, error, asynchronous=True
+            )
+        return held
+
+    @staticmethod
     def _escaped(request: HttpRequest, error: Exception) -> HttpResponseBase:
-        # Django turns exceptions into responses inside the stack; what still
-        # escapes it (its own error page failing, e.g. the DEBUG page on an
-        # exception whose str() raises) would reach the server as a non-problem.
+        # What escapes Django's own conversion of exceptions (its error page
+        # failing, should the middleware's answer have failed first) would
+        # reach the server as a non-problem.
         if settings.DEBUG_PROPAGATE_EXCEPTIONS:
             raise error
         handler = get_handler()
@@ -184,25 +404,7 @@ class ProblemDetailsMiddleware:
         None only to let an unexpected exception propagate under
         ``DEBUG_PROPAGATE_EXCEPTIONS``.
         """
-        handler = get_handler()
-        try:
-            problem = handler.find_problem(exception)
-        except Exception:  # noqa: BLE001 - a failing mapping is unexpected; handle() logs it
-            problem = None
-        if problem is None and settings.DEBUG_PROPAGATE_EXCEPTIONS:
-            return None
-        info = request_info(request, handler.config)
-        if problem is None:
-            # As Django's own handler does for an unexpected exception, while
-            # sys.exc_info() is still this exception.
-            got_request_exception.send_robust(sender=None, request=request)
-            rendered = handler.handle(exception, info)
-        else:
-            rendered = handler.render(problem, info, exception=exception)
-        response = to_http_response(rendered, problem)
-        if isinstance(exception, SuspiciousOperation):
-            after_suspicious(request, exception, response)
-        return response
+        return _exception_response(request, exception)
 
 
 def problem_response(problem: Problem, request: HttpRequest | None = None) -> HttpResponse:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import logging
 import os
@@ -20,7 +21,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.handlers.asgi import ASGIHandler
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import got_request_exception
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.test import AsyncClient, Client, override_settings
 from django.test.client import encode_multipart
 from django.utils import translation
@@ -29,7 +30,7 @@ os.environ["DJANGO_SETTINGS_MODULE"] = "django_project.settings"
 django.setup()
 
 from django_project.middleware import MiddlewareFailure  # noqa: E402
-from django_project.views import GIVEN, PRIVATE  # noqa: E402
+from django_project.views import CLOSED, GIVEN, PRIVATE  # noqa: E402
 from hypothesis import given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from strategies import leaks, secret_exceptions  # noqa: E402
@@ -58,6 +59,40 @@ LOCALE_MIDDLEWARE = [
 ]
 
 
+class Streamed:
+    """A response and its body as a client reads it: the chunks, then what was raised, if any."""
+
+    def __init__(self, response: Any, chunks: list[bytes], error: Exception | None) -> None:
+        self.response = response
+        self.chunks = chunks
+        self.error = error
+
+    @property
+    def body(self) -> bytes:
+        return b"".join(self.chunks)
+
+
+def _read(response: Any) -> tuple[list[bytes], Exception | None]:
+    chunks: list[bytes] = []
+    try:
+        chunks.extend(response.streaming_content if response.streaming else [response.content])
+    except Exception as error:  # what the client sees
+        return chunks, error
+    return chunks, None
+
+
+async def _aread(response: Any) -> tuple[list[bytes], Exception | None]:
+    if not (response.streaming and response.is_async):
+        return _read(response)
+    chunks: list[bytes] = []
+    try:
+        async for chunk in response.streaming_content:
+            chunks.append(chunk)  # noqa: PERF401 - what arrived before an exception counts
+    except Exception as error:  # what the client sees
+        return chunks, error
+    return chunks, None
+
+
 class Fetch:
     """Requests through the test client (WSGI) or the async client (ASGI)."""
 
@@ -72,13 +107,24 @@ class Fetch:
         raise_exceptions: bool = False,
         **kwargs: Any,
     ) -> HttpResponse:
+        return self.stream(method, path, raise_exceptions=raise_exceptions, **kwargs).response
+
+    def stream(
+        self, method: str, path: str, *, raise_exceptions: bool = False, **kwargs: Any
+    ) -> Streamed:
+        """Make a request and read its whole body, streamed or not, as a client would."""
         if self.kind == "asgi":
             client: Any = AsyncClient(raise_request_exception=raise_exceptions)
-            response: HttpResponse = asyncio.run(getattr(client, method)(path, **kwargs))
-        else:
-            client = Client(raise_request_exception=raise_exceptions)
-            response = getattr(client, method)(path, **kwargs)
-        return response
+
+            async def fetch() -> Streamed:
+                # Read in the loop that made it: asyncio.run() closes async generators.
+                response = await getattr(client, method)(path, **kwargs)
+                return Streamed(response, *await _aread(response))
+
+            return asyncio.run(fetch())
+        client = Client(raise_request_exception=raise_exceptions)
+        response = getattr(client, method)(path, **kwargs)
+        return Streamed(response, *_read(response))
 
     def get(self, path: str, **kwargs: Any) -> HttpResponse:
         return self("get", path, **kwargs)
@@ -172,22 +218,25 @@ class TestRaisedProblems:
             "retry_after": 120,
         }
 
-    def test_raised_5xx_logged_once(self, fetch: Fetch, records: pytest.LogCaptureFixture):
-        """A raised 5xx problem is one ERROR record with itself as exception; no signal."""
-        sent: list[object] = []
-        got_request_exception.connect(sent.append, dispatch_uid="test-raised-5xx")
-        try:
-            response = fetch.get("/raise/retry/", raise_exceptions=True)
-        finally:
-            got_request_exception.disconnect(dispatch_uid="test-raised-5xx")
-        (record,) = errors_of(records)
-        assert record.name == "django.request"
+    def test_raised_5xx_logged_once(
+        self,
+        fetch: Fetch,
+        records: pytest.LogCaptureFixture,
+        signals: list[BaseException | None],
+    ):
+        """A 5xx problem raised on purpose is one WARNING record, no ERROR, and no signal."""
+        response = fetch.get("/raise/retry/", raise_exceptions=True)
+        (record,) = [r for r in records.records if r.levelno >= logging.WARNING]
+        assert (record.name, record.levelno) == ("django.request", logging.WARNING)
+        assert record.getMessage() == (
+            f"GET /raise/retry/ answered with a 503 problem about:blank "
+            f"(flow id {flow_id(response)})"
+        )
         assert record.flow_id == flow_id(response)
-        assert isinstance(record.exc_info[1], Problem)
-        assert sent == []
+        assert signals == []
 
 
-TITLES = {400: "Bad Request", 403: "Forbidden", 404: "Not Found"}
+TITLES = {400: "Bad Request", 403: "Forbidden", 404: "Not Found", 500: "Internal Server Error"}
 
 
 class TestDjangoExceptions:
@@ -353,7 +402,8 @@ class TestUnexpectedErrors:
         assert isinstance(record.exc_info[1], RuntimeError)
         assert record.flow_id == flow_id(response)
         assert record.getMessage() == (
-            f"RuntimeError answered with a 500 problem (flow id {flow_id(response)})"
+            f"GET {view}raise/unexpected/ failed with RuntimeError: answered with a 500 problem "
+            f"(flow id {flow_id(response)})"
         )
 
     def test_signal_sent_once(self, fetch: Fetch, view: str, signals: list[BaseException | None]):
@@ -451,13 +501,16 @@ class TestSentry:
     """Sentry's Django integration, for real, in a process of its own (it patches Django)."""
 
     def test_one_event_per_unexpected_error(self):
-        """One event per unexpected error, sync or async, WSGI or ASGI; none for problems."""
+        """One event per unexpected error (in a view, a middleware, a streamed body); none else."""
         pytest.importorskip("sentry_sdk")
         paths = [
             "/raise/unexpected/",
             "/async/raise/unexpected/",
             "/raise/retry/",
             "/raise/http404/",
+            "/mw/view/unexpected/",
+            "/mw/view/http404/",
+            "/stream/unexpected-at-0/",
         ]
         result = subprocess.run(
             [sys.executable, "-m", "django_project.sentry_probe", *paths],
@@ -481,6 +534,12 @@ class TestSentry:
             ("/raise/retry/", "asgi", 503, []),
             ("/raise/http404/", "wsgi", 404, []),
             ("/raise/http404/", "asgi", 404, []),
+            ("/mw/view/unexpected/", "wsgi", 500, unexpected),
+            ("/mw/view/unexpected/", "asgi", 500, unexpected),
+            ("/mw/view/http404/", "wsgi", 404, []),
+            ("/mw/view/http404/", "asgi", 404, []),
+            ("/stream/unexpected-at-0/", "wsgi", 500, unexpected),
+            ("/stream/unexpected-at-0/", "asgi", 500, unexpected),
         ]
 
 
@@ -611,6 +670,416 @@ class TestDjangoErrorPages:
         assert response.content == b"<h1>A page of our own</h1>"
 
 
+STAGES = ["request", "view", "response"]
+# Django's exceptions raised outside a view, with the problem that answers them.
+OUTSIDE = [
+    ("http404", 404),
+    ("permission-denied", 403),
+    ("bad-request", 400),
+    ("multipart", 400),
+    ("suspicious-operation", 400),
+    ("disallowed-host", 400),
+    ("hostile-404", 404),
+    ("hostile-permission-denied", 403),
+    ("hostile-bad-request", 400),
+    ("unprintable-suspicion", 400),
+]
+# What Django's own pages for them would show.
+DJANGO_PAGE_TEXT = [b"<html", b"Page not found", b"URLconf", b"passed", b"mw/<str:stage>"]
+
+
+def problem_headers(response: HttpResponse) -> dict[str, str]:
+    """The headers of a problem response of the test project, whatever made it."""
+    return {
+        "Content-Type": "application/problem+json",
+        "Content-Length": str(len(response.content)),
+        "Vary": "Accept",
+        "X-Flow-ID": flow_id(response),
+        **SECURITY_HEADERS,
+    }
+
+
+class TestExceptionsOutsideViews:
+    """An exception raised in another middleware is answered as a view's is, whatever DEBUG says.
+
+    ``RaisingMiddleware`` raises it in ``process_request`` (before URL
+    resolution), ``process_view`` (after it) or after the view returned.
+    """
+
+    @pytest.mark.parametrize("debug", [False, True])
+    @pytest.mark.parametrize("stage", STAGES)
+    @pytest.mark.parametrize(("name", "status"), OUTSIDE)
+    def test_django_exceptions(self, fetch: Fetch, name: str, status: int, stage: str, debug: bool):
+        """Each is the about:blank problem of its status; no trace of Django's page or message."""
+        with override_settings(DEBUG=debug):
+            response = fetch.get(f"/mw/{stage}/{name}/")
+        assert response.status_code == status
+        assert dict(response.headers) == problem_headers(response)
+        assert body(response) == about_blank(status, TITLES[status], response)
+        assert PRIVATE.encode() not in response.content
+
+    @pytest.mark.parametrize("stage", ["view", "response"])
+    def test_technical_404_page_never_shown(self, fetch: Fetch, view: str, stage: str):
+        """With DEBUG on, an Http404 after URL resolution shows no message, view or URL pattern."""
+        with override_settings(DEBUG=True):
+            response = fetch.get(f"{view}mw/{stage}/http404/")
+        assert response.status_code == 404
+        assert dict(response.headers) == problem_headers(response)
+        assert response.content == (
+            b'{"type":"about:blank","title":"Not Found","status":404,"flow_id":"'
+            + flow_id(response).encode()
+            + b'"}'
+        )
+        assert not [text for text in DJANGO_PAGE_TEXT if text in response.content]
+
+    @pytest.mark.parametrize("stage", STAGES)
+    def test_declared_problem(self, fetch: Fetch, stage: str):
+        """A problem raised in a middleware renders as itself, members and all."""
+        response = fetch.get(f"/mw/{stage}/problem/")
+        assert response.status_code == 403
+        assert dict(response.headers) == problem_headers(response)
+        assert body(response) == {
+            "type": "https://testproject.example/problems/out-of-credit",
+            "title": "You do not have enough credit.",
+            "status": 403,
+            "detail": "Your current balance is 30, but that costs 50.",
+            "flow_id": flow_id(response),
+            "balance": 30,
+            "accounts": ["/account/12345", "/account/67890"],
+        }
+
+    @pytest.mark.parametrize("stage", STAGES)
+    def test_validation_error(self, fetch: Fetch, stage: str):
+        """A ValidationError raised in a middleware is the validation problem."""
+        response = fetch.get(f"/mw/{stage}/validation-list/")
+        assert response.status_code == 422
+        assert body(response) == {
+            "type": "urn:problemdetails:validation-error",
+            "title": "Your request is not valid.",
+            "status": 422,
+            "flow_id": flow_id(response),
+            "errors": [{"detail": "First."}, {"detail": "Second."}],
+        }
+
+    @pytest.mark.parametrize("debug", [False, True])
+    @pytest.mark.parametrize("stage", STAGES)
+    @pytest.mark.parametrize("name", ["unexpected", "hostile"])
+    def test_unexpected(
+        self,
+        fetch: Fetch,
+        name: str,
+        stage: str,
+        debug: bool,
+        *,
+        records: pytest.LogCaptureFixture,
+        signals: list[BaseException | None],
+    ):
+        """The generic 500, one ERROR record with the flow id, one signal; nothing leaks."""
+        with override_settings(DEBUG=debug):
+            response = fetch.get(f"/mw/{stage}/{name}/")
+        assert response.status_code == 500
+        assert dict(response.headers) == problem_headers(response)
+        assert body(response) == {
+            **about_blank(500, "Internal Server Error", response),
+            "detail": INTERNAL_DETAIL,
+        }
+        assert PRIVATE.encode() not in response.content
+        (record,) = errors_of(records)
+        assert (record.name, record.flow_id) == ("django.request", flow_id(response))
+        (current,) = signals
+        assert current is record.exc_info[1]
+
+    def test_client_error_logged_as_a_views(self, fetch: Fetch, records: pytest.LogCaptureFixture):
+        """An Http404 from process_view: the pipeline's DEBUG record, Django's WARNING, no ERROR."""
+        response = fetch.get("/mw/view/http404/")
+        levels = [(r.name, r.levelno) for r in records.records if r.name.startswith("django")]
+        assert levels == [("django.request", logging.DEBUG), ("django.request", logging.WARNING)]
+        assert records.records[-1].getMessage() == "Not Found: /mw/view/http404/"
+        assert response.status_code == 404
+
+    @pytest.mark.parametrize("stage", STAGES)
+    def test_suspicious_on_security_logger(
+        self, fetch: Fetch, stage: str, records: pytest.LogCaptureFixture
+    ):
+        """A SuspiciousOperation from a middleware is logged on django.security.<name>, once."""
+        response = fetch.get(f"/mw/{stage}/disallowed-redirect/")
+        (record,) = [r for r in records.records if r.levelno >= logging.WARNING]
+        assert (record.name, record.levelno) == (
+            "django.security.DisallowedRedirect",
+            logging.ERROR,
+        )
+        assert (record.status_code, record.request.path) == (
+            400,
+            f"/mw/{stage}/disallowed-redirect/",
+        )
+        assert response.status_code == 400
+
+    def test_mappings_see_the_exception(self, fetch: Fetch, throwaway_types: list[type[Problem]]):
+        """MAPPINGS apply to the exception itself, down to a subclass of Http404."""
+
+        class Gone(Problem, type="https://example.com/gone", title="Gone for good", status=410):
+            pass
+
+        throwaway_types.append(Gone)
+        settings = {"MAPPINGS": {"django_project.views.HostileNotFound": Gone}}
+        with override_settings(PROBLEMDETAILS=settings):
+            mapped = fetch.get("/mw/view/hostile-404/")
+            plain = fetch.get("/mw/view/http404/")
+        assert body(mapped) == {
+            "type": "https://example.com/gone",
+            "title": "Gone for good",
+            "status": 410,
+            "flow_id": flow_id(mapped),
+        }
+        assert body(plain) == about_blank(404, "Not Found", plain)
+
+    def test_debug_propagate_exceptions(self, fetch: Fetch, signals: list[BaseException | None]):
+        """With DEBUG_PROPAGATE_EXCEPTIONS an unexpected exception propagates, as in Django."""
+        with override_settings(DEBUG_PROPAGATE_EXCEPTIONS=True), pytest.raises(RuntimeError):
+            fetch.get("/mw/view/unexpected/")
+        assert signals
+        assert all(isinstance(current, RuntimeError) for current in signals)
+
+    def test_test_client_reraises(self, fetch: Fetch):
+        """Django's test clients re-raise an unexpected exception from a middleware, as usual."""
+        with pytest.raises(RuntimeError, match=PRIVATE):
+            fetch.get("/mw/view/unexpected/", raise_exceptions=True)
+
+    def test_other_stacks_left_to_django(self, fetch: Fetch):
+        """A request the middleware did not pass on keeps Django's own handling."""
+        fetch.get("/ok/")  # the middleware is loaded
+        middleware = ["django_project.middleware.RaisingMiddleware"]
+        with override_settings(MIDDLEWARE=middleware, DEBUG=False):
+            response = fetch.get("/mw/view/http404/")
+        assert response.status_code == 404
+        assert response["Content-Type"] == "text/html; charset=utf-8"
+        assert b"<h1>Not Found</h1>" in response.content
+
+
+# The streaming views: a sync iterator under WSGI and ASGI (Django's own
+# sync-iterator-under-ASGI case), an async iterator under ASGI.
+STREAMS = [("wsgi", "/"), ("asgi", "/"), ("asgi", "/async/")]
+CHUNKS = [b"chunk 1\n", b"chunk 2\n", b"chunk 3\n"]
+
+
+@pytest.fixture(name="streams", params=STREAMS, ids=["wsgi-sync", "asgi-sync", "asgi-async"])
+def _streams(request: pytest.FixtureRequest) -> tuple[Fetch, str]:
+    """A client, and the URL prefix of the streaming view it serves."""
+    kind, prefix = request.param
+    return Fetch(kind), f"{prefix}stream/"
+
+
+@pytest.fixture(name="closed")
+def _closed() -> Iterator[list[str]]:
+    """The names of the streamed bodies closed during the test."""
+    del CLOSED[:]
+    yield CLOSED
+    del CLOSED[:]
+
+
+class TestStreamedBodies:
+    """A streamed body that fails before its first chunk is answered; after it, it is cut short."""
+
+    def test_success_untouched(self, streams: tuple[Fetch, str], closed: list[str]):
+        """A body that does not fail streams as it is, chunk by chunk, and is closed once."""
+        fetch, prefix = streams
+        streamed = fetch.stream("get", f"{prefix}ok/")
+        response = streamed.response
+        assert response.status_code == 200
+        assert dict(response.headers) == {"Content-Type": "text/plain", **SECURITY_HEADERS}
+        assert (streamed.chunks, streamed.error) == (CHUNKS, None)
+        assert closed == ["ok"]
+
+    def test_empty_body(self, streams: tuple[Fetch, str], closed: list[str]):
+        """A body without chunks stays empty."""
+        fetch, prefix = streams
+        streamed = fetch.stream("get", f"{prefix}empty/")
+        assert (streamed.response.status_code, streamed.body, streamed.error) == (200, b"", None)
+        assert closed == ["empty"]
+
+    @pytest.mark.parametrize("debug", [False, True])
+    @pytest.mark.parametrize("name", ["unexpected", "hostile"])
+    def test_fails_before_first_chunk(
+        self,
+        streams: tuple[Fetch, str],
+        name: str,
+        debug: bool,
+        *,
+        records: pytest.LogCaptureFixture,
+        signals: list[BaseException | None],
+        closed: list[str],
+    ):
+        """The generic 500 problem, logged once, one signal, the body closed; nothing leaks."""
+        fetch, prefix = streams
+        with override_settings(DEBUG=debug):
+            streamed = fetch.stream("get", f"{prefix}{name}-at-0/")
+        response = streamed.response
+        assert response.status_code == 500
+        assert dict(response.headers) == {
+            "Content-Type": "application/problem+json",
+            "Content-Length": str(len(streamed.body)),
+            "Vary": "Accept",
+            "X-Flow-ID": response["X-Flow-ID"],
+            **SECURITY_HEADERS,
+        }
+        assert streamed.error is None
+        assert json.loads(streamed.body) == {
+            "type": "about:blank",
+            "title": "Internal Server Error",
+            "status": 500,
+            "detail": INTERNAL_DETAIL,
+            "flow_id": flow_id(response),
+        }
+        assert PRIVATE.encode() not in streamed.body
+        (record,) = errors_of(records)
+        assert (record.name, record.flow_id) == ("django.request", flow_id(response))
+        assert record.getMessage().startswith(f"GET {prefix}{name}-at-0/ failed with ")
+        (current,) = signals
+        assert current is record.exc_info[1]
+        assert closed == [f"{name}-at-0"]
+
+    def test_declared_problem_before_first_chunk(
+        self,
+        streams: tuple[Fetch, str],
+        records: pytest.LogCaptureFixture,
+        signals: list[BaseException | None],
+    ):
+        """A problem raised by the body renders as itself: no ERROR record, no signal."""
+        fetch, prefix = streams
+        streamed = fetch.stream("get", f"{prefix}problem-at-0/")
+        assert streamed.response.status_code == 403
+        document = json.loads(streamed.body)
+        assert (document["type"], document["balance"]) == (
+            "https://testproject.example/problems/out-of-credit",
+            30,
+        )
+        assert errors_of(records) == []
+        assert signals == []
+
+    def test_suspicious_before_first_chunk(
+        self, streams: tuple[Fetch, str], records: pytest.LogCaptureFixture
+    ):
+        """A SuspiciousOperation from the body: 400, logged on django.security.<name> only."""
+        fetch, prefix = streams
+        streamed = fetch.stream("get", f"{prefix}suspicious-operation-at-0/")
+        assert streamed.response.status_code == 400
+        assert json.loads(streamed.body) == {
+            "type": "about:blank",
+            "title": "Bad Request",
+            "status": 400,
+            "flow_id": flow_id(streamed.response),
+        }
+        names = [r.name for r in records.records if r.levelno >= logging.WARNING]
+        assert names == ["django.security.SuspiciousOperation"]
+
+    def test_library_debug_shows_exception(self, streams: tuple[Fetch, str]):
+        """The library's own DEBUG setting adds the exception, as for a view's."""
+        fetch, prefix = streams
+        with override_settings(PROBLEMDETAILS={"DEBUG": True}):
+            streamed = fetch.stream("get", f"{prefix}unexpected-at-0/")
+        assert json.loads(streamed.body)["detail"] == f"RuntimeError: {PRIVATE}"
+
+    def test_debug_propagate_exceptions(self, streams: tuple[Fetch, str]):
+        """With DEBUG_PROPAGATE_EXCEPTIONS the exception propagates, as a view's does."""
+        fetch, prefix = streams
+        with override_settings(DEBUG_PROPAGATE_EXCEPTIONS=True), pytest.raises(RuntimeError):
+            fetch.stream("get", f"{prefix}unexpected-at-0/")
+
+    def test_test_client_reraises(self, streams: tuple[Fetch, str]):
+        """Django's test clients re-raise it, as they do a view's."""
+        fetch, prefix = streams
+        with pytest.raises(RuntimeError, match=PRIVATE):
+            fetch.stream("get", f"{prefix}unexpected-at-0/", raise_exceptions=True)
+
+    @pytest.mark.parametrize("name", ["unexpected", "hostile"])
+    def test_cut_short_after_first_chunk(
+        self,
+        streams: tuple[Fetch, str],
+        name: str,
+        records: pytest.LogCaptureFixture,
+        signals: list[BaseException | None],
+        closed: list[str],
+    ):
+        """The status has gone: the client gets the chunks before the failure, then it.
+
+        It is logged once, at ERROR, with the request's facts; no signal (the
+        response was Django's to send, and it was sent).
+        """
+        fetch, prefix = streams
+        streamed = fetch.stream("get", f"{prefix}{name}-at-2/")
+        assert streamed.response.status_code == 200
+        assert streamed.chunks == CHUNKS[:2]
+        assert type(streamed.error).__name__ == (
+            "RuntimeError" if name == "unexpected" else "Hostile"
+        )
+        (record,) = errors_of(records)
+        assert record.name == "django.request"
+        assert record.exc_info[1] is streamed.error
+        kind = "RuntimeError" if name == "unexpected" else "django_project.views.Hostile"
+        assert record.getMessage() == (
+            f"GET {prefix}{name}-at-2/ failed with {kind} after the response started; "
+            f"it was cut short (flow id {record.flow_id})"
+        )
+        assert (record.method, record.path, record.status_code) == (
+            "GET",
+            f"{prefix}{name}-at-2/",
+            200,
+        )
+        assert signals == []
+        assert closed == [f"{name}-at-2"]
+
+    @pytest.mark.parametrize(
+        ("name", "status"), [("ok-close", 200), ("unexpected-at-0-close", 500)]
+    )
+    def test_close_that_raises(
+        self,
+        streams: tuple[Fetch, str],
+        name: str,
+        status: int,
+        records: pytest.LogCaptureFixture,
+        closed: list[str],
+    ):
+        """A body whose close() raises changes nothing: Django closes it, once, and goes on."""
+        fetch, prefix = streams
+        streamed = fetch.stream("get", f"{prefix}{name}/")
+        assert (streamed.response.status_code, streamed.error) == (status, None)
+        assert len(errors_of(records)) == (status == 500)
+        assert closed == [name]
+
+    def test_head(self, streams: tuple[Fetch, str]):
+        """HEAD gets the problem's status and headers, and no body."""
+        fetch, prefix = streams
+        streamed = fetch.stream("head", f"{prefix}unexpected-at-0/")
+        response = streamed.response
+        assert response.status_code == 500
+        assert response["Content-Type"] == "application/problem+json"
+        assert int(response["Content-Length"]) > 0
+        assert streamed.body == b""
+
+    def test_file_response_left_to_the_server(self):
+        """A FileResponse keeps its file for the server's file wrapper: nothing is read from it."""
+        file = io.BytesIO(b"a file")
+        sent = FileResponse(file)
+        response: Any = ProblemDetailsMiddleware(lambda _: sent)(HttpRequest())
+        assert response is sent
+        assert response.file_to_stream is file
+        assert file.tell() == 0
+
+    @pytest.mark.filterwarnings("ignore:StreamingHttpResponse must consume asynchronous")
+    @pytest.mark.parametrize(
+        ("name", "status", "chunks"),
+        [("ok", 200, CHUNKS), ("unexpected-at-0", 500, None), ("unexpected-at-2", 500, None)],
+    )
+    def test_async_body_on_a_sync_stack(self, name: str, status: int, chunks: list[bytes] | None):
+        """Django reads an async body whole on a sync stack: a failure anywhere is answered."""
+        streamed = Fetch("wsgi").stream("get", f"/async/stream/{name}/")
+        assert streamed.response.status_code == status
+        if chunks is None:
+            assert json.loads(streamed.body)["detail"] == INTERNAL_DETAIL
+        else:
+            assert streamed.chunks == chunks
+
+
 class TestCsrf:
     """CSRF failures are 403 problems."""
 
@@ -636,6 +1105,28 @@ class TestCsrf:
         with override_settings(CSRF_FAILURE_VIEW="django.views.csrf.csrf_failure"):
             response = Client(enforce_csrf_checks=True).post("/protected/")
         assert response.status_code == 403
+        assert body(response) == about_blank(403, "Forbidden", response)
+
+    def test_compressed_page_rewritten(self):
+        """A page another middleware compressed: the problem is sent plain, Vary keeps both."""
+        middleware = [
+            "problemdetails.adapters.django.ProblemDetailsMiddleware",
+            "django.middleware.gzip.GZipMiddleware",
+            "django.middleware.csrf.CsrfViewMiddleware",
+        ]
+        with override_settings(
+            MIDDLEWARE=middleware, CSRF_FAILURE_VIEW="django.views.csrf.csrf_failure"
+        ):
+            response = Client(enforce_csrf_checks=True).post(
+                "/protected/", headers={"Accept-Encoding": "gzip"}
+            )
+        assert response.status_code == 403
+        assert dict(response.headers) == {
+            "Content-Type": "application/problem+json",
+            "Content-Length": str(len(response.content)),
+            "Vary": "Accept, Accept-Encoding",
+            "X-Flow-ID": flow_id(response),
+        }
         assert body(response) == about_blank(403, "Forbidden", response)
 
 
@@ -696,10 +1187,10 @@ class TestReturnedProblems:
         assert response.content.startswith(b'<?xml version="1.0" encoding="UTF-8"?><problem')
 
     def test_returned_5xx_logged_once(self, records: pytest.LogCaptureFixture):
-        """A returned 5xx is logged by the pipeline only, not again by Django."""
+        """A returned 5xx is logged by the pipeline only (a WARNING), not again by Django."""
         response = problem_response(Problem(status=503))
-        (record,) = errors_of(records)
-        assert record.flow_id == flow_id(response)
+        (record,) = [r for r in records.records if r.levelno >= logging.WARNING]
+        assert (record.levelno, record.flow_id) == (logging.WARNING, flow_id(response))
         assert getattr(response, "_has_been_logged", False)
 
 

@@ -21,9 +21,10 @@ INTERNAL_DETAIL = (
 
 
 class Served:
-    """A running server: its base URL and its log file."""
+    """A running server: its name, base URL and log file."""
 
-    def __init__(self, url: str, log: Path) -> None:
+    def __init__(self, name: str, url: str, log: Path) -> None:
+        self.name = name
         self.url = url
         self.log = log
         self.client = httpx.Client(base_url=url, timeout=10)
@@ -41,7 +42,7 @@ def _served(
     else:
         server = uvicorn("django_project.asgi:application", cwd=TESTS, log=log, env=env)
     with server as url:
-        served = Served(url, log)
+        served = Served(request.param, url, log)
         with served.client:
             yield served
 
@@ -92,7 +93,11 @@ class TestServedProject:
         assert GENERATED.fullmatch(flow_id)
         served.client.get("/ok/")  # a later request: the record is written by now
         log = served.log.read_text()
-        assert log.count(f"RuntimeError answered with a 500 problem (flow id {flow_id})") == 1
+        record = (
+            f"GET {prefix}raise/unexpected/ failed with RuntimeError: answered with a 500 problem "
+            f"(flow id {flow_id})"
+        )
+        assert log.count(record) == 1
 
     def test_csrf_failure(self, served: Served):
         """A POST without the CSRF cookie: 403 with Django's reason."""
@@ -140,6 +145,138 @@ class TestServedProject:
         response = served.client.get("/async/ok/")
         assert response.status_code == 200
         assert response.json() == {"ok": True}
+
+
+# Headers a server adds itself, whatever the application sends.
+SERVER_HEADERS = frozenset(("server", "date", "connection", "transfer-encoding"))
+SECURITY_HEADERS = {
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "same-origin",
+    "cross-origin-opener-policy": "same-origin",
+}
+PRIVATE = b"hunter2"
+
+
+def app_headers(response: httpx.Response) -> dict[str, str]:
+    """The response's headers that the application sent."""
+    return {name: value for name, value in response.headers.items() if name not in SERVER_HEADERS}
+
+
+def logged(served: Served, text: str) -> int:
+    """How often *text* is in the server's log, once a later request has been served."""
+    served.client.get("/ok/")
+    return served.log.read_text().count(text)
+
+
+class TestServedOutsideViews:
+    """Exceptions raised in another middleware, through a real server."""
+
+    @pytest.mark.parametrize("prefix", ["/", "/async/"])
+    def test_http404_after_resolution(self, served: Served, prefix: str):
+        """An Http404 raised in process_view is the 404 problem."""
+        response = served.client.get(f"{prefix}mw/view/http404/")
+        assert response.status_code == 404
+        assert app_headers(response) == {
+            "content-type": "application/problem+json",
+            "content-length": str(len(response.content)),
+            "vary": "Accept",
+            "x-flow-id": response.headers["x-flow-id"],
+            **SECURITY_HEADERS,
+        }
+        assert response.json() == {
+            "type": "about:blank",
+            "title": "Not Found",
+            "status": 404,
+            "flow_id": response.headers["x-flow-id"],
+        }
+
+    def test_problem_after_the_view(self, served: Served):
+        """A problem raised after the view returned renders as itself."""
+        response = served.client.get("/async/mw/response/problem/")
+        assert response.status_code == 403
+        assert problem(response)["balance"] == 30
+
+
+class TestServedStreams:
+    """Streamed bodies that fail, served by gunicorn (WSGI) and uvicorn (ASGI).
+
+    Before its first chunk a failure is the 500 problem; without the
+    middleware's help it escaped into gunicorn (a non-problem 500) and made
+    uvicorn drop the connection. After it, the response is cut short.
+    """
+
+    @pytest.mark.parametrize("prefix", ["/stream/", "/async/stream/"])
+    def test_fails_before_first_chunk(self, served: Served, prefix: str):
+        """The generic 500 problem, logged once with its flow id; nothing leaks."""
+        response = served.client.get(f"{prefix}unexpected-at-0/")
+        assert response.status_code == 500
+        flow_id = response.headers["x-flow-id"]
+        assert GENERATED.fullmatch(flow_id)
+        assert app_headers(response) == {
+            "content-type": "application/problem+json",
+            "content-length": str(len(response.content)),
+            "vary": "Accept",
+            "x-flow-id": flow_id,
+            **SECURITY_HEADERS,
+        }
+        assert response.json() == {
+            "type": "about:blank",
+            "title": "Internal Server Error",
+            "status": 500,
+            "detail": INTERNAL_DETAIL,
+            "flow_id": flow_id,
+        }
+        assert PRIVATE not in response.content
+        record = (
+            f"GET {prefix}unexpected-at-0/ failed with RuntimeError: answered with a 500 problem "
+            f"(flow id {flow_id})"
+        )
+        assert logged(served, record) == 1
+
+    def test_head(self, served: Served):
+        """HEAD: the problem's status and headers, no body, and the connection stays usable."""
+        response = served.client.head("/stream/unexpected-at-0/")
+        assert response.status_code == 500
+        assert response.headers["content-type"] == "application/problem+json"
+        assert int(response.headers["content-length"]) > 0
+        assert response.content == b""
+        assert served.client.get("/ok/").json() == {"ok": True}
+
+    @pytest.mark.parametrize("prefix", ["/stream/", "/async/stream/"])
+    def test_cut_short_after_first_chunk(self, served: Served, prefix: str):
+        """The 200 has gone out: the client sees the body end early; logged once, at ERROR.
+
+        An async body under gunicorn is read whole before anything is sent (Django
+        does so on a sync stack): its failure is still the 500 problem.
+        """
+        path = f"{prefix}unexpected-at-2/"
+        flow_id = "cut-async" if prefix.startswith("/async/") else "cut-sync"
+        chunks: list[bytes] = []
+        with (
+            httpx.Client(base_url=served.url, timeout=10) as client,
+            client.stream("GET", path, headers={"X-Flow-ID": flow_id}) as response,
+        ):
+            if served.name == "gunicorn" and prefix == "/async/stream/":
+                response.read()
+                assert response.status_code == 500
+                assert response.json()["detail"] == INTERNAL_DETAIL
+                return
+            assert response.status_code == 200
+            with pytest.raises(httpx.RemoteProtocolError):
+                chunks.extend(response.iter_raw())
+        assert b"".join(chunks) in (b"", b"chunk 1\nchunk 2\n")
+        record = (
+            f"GET {path} failed with RuntimeError after the response started; "
+            f"it was cut short (flow id {flow_id})"
+        )
+        assert logged(served, record) == 1
+
+    @pytest.mark.parametrize("prefix", ["/stream/", "/async/stream/"])
+    def test_success(self, served: Served, prefix: str):
+        """A body that does not fail streams whole."""
+        response = served.client.get(f"{prefix}ok/")
+        assert response.status_code == 200
+        assert response.content == b"chunk 1\nchunk 2\nchunk 3\n"
 
 
 class TestServedExample:

@@ -16,6 +16,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django_project.middleware.FailingMiddleware",
     "django_project.middleware.VaryingMiddleware",
+    "django_project.middleware.RaisingMiddleware",
 ]
 CSRF_FAILURE_VIEW = "problemdetails.adapters.django.csrf_failure"
 DATABASES: dict[str, object] = {}

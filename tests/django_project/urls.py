@@ -24,4 +24,8 @@ urlpatterns = [
     path("query/", views.read_query),
     path("body/", views.read_body),
     path("host/", views.host),
+    path("mw/<str:stage>/<str:name>/", views.passed),
+    path("async/mw/<str:stage>/<str:name>/", views.passed_async),
+    path("stream/<str:name>/", views.stream),
+    path("async/stream/<str:name>/", views.stream_async),
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 
 from django import forms
 from django.contrib.sessions.exceptions import SuspiciousSession
@@ -26,6 +26,7 @@ from django.http import (
     HttpResponse,
     HttpResponseNotFound,
     JsonResponse,
+    StreamingHttpResponse,
 )
 from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext_lazy
@@ -45,6 +46,28 @@ class UnprintableSuspicion(SuspiciousOperation):
 
     def __str__(self) -> str:
         raise RuntimeError(PRIVATE)
+
+
+class Hostile(Exception):
+    """An exception whose str() and repr() raise, carrying the secret."""
+
+    def __str__(self) -> str:
+        raise RuntimeError(PRIVATE)
+
+    def __repr__(self) -> str:
+        raise RuntimeError(PRIVATE)
+
+
+class HostileNotFound(Hostile, Http404):
+    """An Http404 whose str() and repr() raise (Django's technical 404 page calls str())."""
+
+
+class HostilePermissionDenied(Hostile, PermissionDenied):
+    """A PermissionDenied whose str() and repr() raise."""
+
+
+class HostileBadRequest(Hostile, BadRequest):
+    """A BadRequest whose str() and repr() raise (Django's log message calls str())."""
 
 
 def out_of_credit() -> OutOfCredit:
@@ -100,6 +123,10 @@ RAISERS: dict[str, Callable[[], BaseException]] = {
         detail=gettext_lazy("This field is required."),
     ),
     "unexpected": lambda: RuntimeError(PRIVATE),
+    "hostile": Hostile,
+    "hostile-404": HostileNotFound,
+    "hostile-permission-denied": HostilePermissionDenied,
+    "hostile-bad-request": HostileBadRequest,
 }
 
 
@@ -126,6 +153,14 @@ def ok_sync(request: HttpRequest) -> HttpResponse:
 
 
 async def ok_async(request: HttpRequest) -> HttpResponse:
+    return JsonResponse({"ok": True})
+
+
+def passed(request: HttpRequest, **_: str) -> HttpResponse:
+    return JsonResponse({"ok": True})
+
+
+async def passed_async(request: HttpRequest, **_: str) -> HttpResponse:
     return JsonResponse({"ok": True})
 
 
@@ -165,3 +200,66 @@ def read_body(request: HttpRequest) -> HttpResponse:
 
 def host(request: HttpRequest) -> HttpResponse:
     return JsonResponse({"host": request.get_host()})
+
+
+#: Names of the streamed bodies that were closed, in order.
+CLOSED: list[str] = []
+
+
+class Chunks:
+    """A streamed body of three chunks, named for what it does.
+
+    ``ok``: three chunks; ``empty``: none; ``<raiser>-at-<n>``: raises
+    ``RAISERS[raiser]`` before chunk *n* (0: before the first); a ``-close``
+    suffix: its ``close()`` raises too.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        spec = name.removesuffix("-close")
+        self.close_raises = spec != name
+        raiser, _, at = spec.partition("-at-")
+        self.raiser = RAISERS[raiser] if at else None
+        self.fails_at = int(at) if at else -1
+        self.count = 0 if spec == "empty" else 3
+        self.sent = 0
+
+    def next_chunk(self) -> bytes:
+        if self.raiser is not None and self.sent == self.fails_at:
+            raise self.raiser()
+        if self.sent >= self.count:
+            raise StopIteration
+        self.sent += 1
+        return f"chunk {self.sent}\n".encode()
+
+    def close(self) -> None:
+        CLOSED.append(self.name)
+        if self.close_raises:
+            raise RuntimeError(PRIVATE)
+
+
+class SyncChunks(Chunks, Iterator[bytes]):
+    """`Chunks` as a sync iterator."""
+
+    def __next__(self) -> bytes:
+        return self.next_chunk()
+
+
+class AsyncChunks(Chunks, AsyncIterator[bytes]):
+    """`Chunks` as an async iterator."""
+
+    async def __anext__(self) -> bytes:
+        try:
+            return self.next_chunk()
+        except StopIteration:
+            raise StopAsyncIteration from None
+
+
+def stream(request: HttpRequest, name: str) -> StreamingHttpResponse:
+    """Stream `SyncChunks` (under ASGI too: Django's sync-iterator case)."""
+    return StreamingHttpResponse(SyncChunks(name), content_type="text/plain")
+
+
+async def stream_async(request: HttpRequest, name: str) -> StreamingHttpResponse:
+    """Stream `AsyncChunks`."""
+    return StreamingHttpResponse(AsyncChunks(name), content_type="text/plain")
