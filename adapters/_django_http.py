@@ -127,11 +127,13 @@ def _absolute_url(request: HttpRequest) -> str | None:
 
 
 def request_info(request: HttpRequest, config: Config) -> RequestInfo:
-    """Return what the pipeline reads of *request*: method, path, URL and headers.
+    """Return what the pipeline reads of *request*: method, path, URL, headers and itself.
 
     The path is percent-encoded, as ``instance`` needs a URI reference; log
     records carry it. The URL is only worked out when ``instance`` or the
-    report hooks may use it (it costs a validation of the Host header).
+    report hooks may use it (it costs a validation of the Host header). The
+    request itself rides along as ``native``: log records carry it as
+    ``request``, where Django's ``AdminEmailHandler`` looks for it.
     """
     hooks = bool(config.report_hooks)
     instance = config.instance
@@ -140,6 +142,7 @@ def request_info(request: HttpRequest, config: Config) -> RequestInfo:
         url=_absolute_url(request) if hooks or instance not in (None, "path") else None,
         path=escape_uri_path(request.path),
         headers=_MetaHeaders(request.META),
+        native=request,
     )
 
 

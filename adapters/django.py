@@ -49,9 +49,10 @@ What the middleware answers:
   that other middleware set are kept.
 
 Logging: an unexpected error is logged once, by the pipeline, at ERROR, with
-the exception, the flow id, the method, path, status and problem type, on the
-``django.request`` logger (``LOGGER_NAME`` changes it); Django's own record of
-that response is skipped. ``SuspiciousOperation`` is still logged
+the exception, the flow id, the method, path, status and problem type, and
+the request as ``record.request`` (Django's ``AdminEmailHandler`` reads it),
+on the ``django.request`` logger (``LOGGER_NAME`` changes it); Django's own
+record of that response is skipped. ``SuspiciousOperation`` is still logged
 on ``django.security.<name>``.
 
 Settings come from ``settings.PROBLEMDETAILS`` (keys in upper case, as

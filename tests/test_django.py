@@ -17,6 +17,7 @@ from typing import Any
 
 import django
 import pytest
+from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.handlers.asgi import ASGIHandler
 from django.core.handlers.wsgi import WSGIHandler
@@ -25,6 +26,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.test import AsyncClient, Client, override_settings
 from django.test.client import encode_multipart
 from django.utils import translation
+from django.utils.log import AdminEmailHandler
 
 os.environ["DJANGO_SETTINGS_MODULE"] = "django_project.settings"
 django.setup()
@@ -1078,6 +1080,95 @@ class TestStreamedBodies:
             assert json.loads(streamed.body)["detail"] == INTERNAL_DETAIL
         else:
             assert streamed.chunks == chunks
+
+
+# Where an unexpected error can happen, and the path that reaches it.
+UNEXPECTED_PATHS = [
+    "/raise/unexpected/",
+    "/async/raise/unexpected/",
+    "/mw/view/unexpected/",
+    "/mw/response/unexpected/",
+    "/stream/unexpected-at-0/",
+]
+
+
+@pytest.fixture(name="admin_mail")
+def _admin_mail() -> Iterator[list[Any]]:
+    """The mails Django's AdminEmailHandler sends for django.request records at ERROR."""
+    handler = AdminEmailHandler()
+    handler.setLevel(logging.ERROR)
+    logger = logging.getLogger("django.request")
+    logger.addHandler(handler)
+    admins: list[Any] = (
+        ["ops@example.com"] if django.VERSION >= (6,) else [("Ops", "ops@example.com")]
+    )
+    try:
+        with override_settings(
+            ADMINS=admins, EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"
+        ):
+            mail.outbox = []
+            yield mail.outbox
+    finally:
+        logger.removeHandler(handler)
+
+
+class TestLogRecords:
+    """One record per unexpected error, with its facts, as Django's own tooling expects it."""
+
+    @pytest.mark.parametrize("path", UNEXPECTED_PATHS)
+    def test_one_record_with_the_facts(
+        self, fetch: Fetch, path: str, records: pytest.LogCaptureFixture
+    ):
+        """One ERROR record, on django.request: flow id, method, path, status, type, the request."""
+        response = fetch.get(path)
+        (record,) = errors_of(records)
+        assert record.name == "django.request"
+        assert (
+            record.flow_id,
+            record.method,
+            record.path,
+            record.status,
+            record.status_code,
+            record.problem_type,
+        ) == (flow_id(response), "GET", path, 500, 500, "about:blank")
+        assert isinstance(record.request, HttpRequest)
+        assert record.request.path == path
+        assert isinstance(record.exc_info[1], RuntimeError)
+        assert record.getMessage() == (
+            f"GET {path} failed with RuntimeError: answered with a 500 problem "
+            f"(flow id {flow_id(response)})"
+        )
+
+    @pytest.mark.parametrize("path", UNEXPECTED_PATHS)
+    def test_admin_email_has_the_request(self, fetch: Fetch, path: str, admin_mail: list[Any]):
+        """mail_admins gets one email per unexpected error, with the request in it."""
+        response = fetch.get(path)
+        (email,) = admin_mail
+        assert email.to == ["ops@example.com"]
+        assert email.subject == (
+            f"[Django] ERROR (EXTERNAL IP): GET {path} failed with RuntimeError: answered with "
+            f"a 500 problem (flow id {flow_id(response)})"
+        )
+        assert "Request Method: GET\n" in email.body
+        assert f"Request URL: http://testserver{path}\n" in email.body
+        assert "Request data not supplied" not in email.body
+
+    def test_admin_email_when_cut_short(self, streams: tuple[Fetch, str], admin_mail: list[Any]):
+        """A streamed body cut short is mailed too, with the request."""
+        fetch, prefix = streams
+        fetch.stream("get", f"{prefix}unexpected-at-2/", headers={"X-Flow-ID": "cut-1"})
+        (email,) = admin_mail
+        assert email.subject == (
+            f"[Django] ERROR (EXTERNAL IP): GET {prefix}unexpected-at-2/ failed with RuntimeError "
+            "after the response started; it was cut short (flow id cut-1)"
+        )
+        assert f"Request URL: http://testserver{prefix}unexpected-at-2/\n" in email.body
+
+    @pytest.mark.parametrize("path", ["/raise/http404/", "/mw/view/http404/", "/raise/retry/"])
+    def test_no_email_for_problems(self, fetch: Fetch, path: str, admin_mail: list[Any]):
+        """Client errors and 5xx problems raised on purpose are not unexpected: no email."""
+        fetch.get(path)
+        assert admin_mail == []
 
 
 class TestCsrf:
