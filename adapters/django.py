@@ -40,9 +40,13 @@ What the middleware answers:
   returned. The middleware takes its first chunk before passing the response
   on, so a failure there is still answered with its problem, like a view's.
   After the first chunk the status has gone: the failure is logged once, at
-  ERROR, and raised for the server to cut the response short. An async body
-  on a sync stack is read whole first (Django does so when serving it). A
-  ``FileResponse``'s file is left to the server's file wrapper.
+  ERROR, and raised for the server to cut the response short. The status and
+  headers thus leave with the first chunk, as a WSGI server sends them
+  anyway; under ASGI they used to leave before it was made. An async body on
+  a sync stack is read whole first (Django does so when serving it). A
+  ``FileResponse``'s file is left to the server's file wrapper. With
+  ``GZipMiddleware`` after this one, the first chunk of a compressed body is
+  the gzip header: a failure after it is cut short.
 - Error pages Django makes and logs without an exception (405 from
   ``require_POST``, CSRF failures, ``RedirectView``'s 410) are rewritten in
   place into ``about:blank`` problems of the same status; headers and cookies

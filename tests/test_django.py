@@ -22,7 +22,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.handlers.asgi import ASGIHandler
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import got_request_exception
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.test import AsyncClient, Client, override_settings
 from django.test.client import encode_multipart
 from django.utils import translation
@@ -847,6 +847,20 @@ class TestExceptionsOutsideViews:
         with pytest.raises(RuntimeError, match=PRIVATE):
             fetch.get("/mw/view/unexpected/", raise_exceptions=True)
 
+    def test_head(self, fetch: Fetch):
+        """HEAD gets the problem's status and headers, and no body."""
+        response = fetch("head", "/mw/view/http404/")
+        assert response.status_code == 404
+        assert dict(response.headers) == {
+            "Content-Type": "application/problem+json",
+            "Content-Length": response["Content-Length"],
+            "Vary": "Accept",
+            "X-Flow-ID": response["X-Flow-ID"],
+            **SECURITY_HEADERS,
+        }
+        assert int(response["Content-Length"]) > 0
+        assert response.content == b""
+
     def test_other_stacks_left_to_django(self, fetch: Fetch):
         """A request the middleware did not pass on keeps Django's own handling."""
         fetch.get("/ok/")  # the middleware is loaded
@@ -891,6 +905,13 @@ class TestStreamedBodies:
         assert dict(response.headers) == {"Content-Type": "text/plain", **SECURITY_HEADERS}
         assert (streamed.chunks, streamed.error) == (CHUNKS, None)
         assert closed == ["ok"]
+
+    def test_same_response(self):
+        """The view's streaming response goes on as the very same object, unbuffered."""
+        sent = StreamingHttpResponse(iter(CHUNKS))
+        response: Any = ProblemDetailsMiddleware(lambda _: sent)(HttpRequest())
+        assert response is sent
+        assert list(response.streaming_content) == CHUNKS
 
     def test_empty_body(self, streams: tuple[Fetch, str], closed: list[str]):
         """A body without chunks stays empty."""
@@ -993,11 +1014,15 @@ class TestStreamedBodies:
         with pytest.raises(RuntimeError, match=PRIVATE):
             fetch.stream("get", f"{prefix}unexpected-at-0/", raise_exceptions=True)
 
-    @pytest.mark.parametrize("name", ["unexpected", "hostile"])
+    @pytest.mark.parametrize(
+        ("name", "sent"), [("unexpected", 2), ("hostile", 2), ("unexpected", 1)]
+    )
     def test_cut_short_after_first_chunk(
         self,
         streams: tuple[Fetch, str],
         name: str,
+        sent: int,
+        *,
         records: pytest.LogCaptureFixture,
         signals: list[BaseException | None],
         closed: list[str],
@@ -1008,9 +1033,9 @@ class TestStreamedBodies:
         response was Django's to send, and it was sent).
         """
         fetch, prefix = streams
-        streamed = fetch.stream("get", f"{prefix}{name}-at-2/")
+        streamed = fetch.stream("get", f"{prefix}{name}-at-{sent}/")
         assert streamed.response.status_code == 200
-        assert streamed.chunks == CHUNKS[:2]
+        assert streamed.chunks == CHUNKS[:sent]
         assert type(streamed.error).__name__ == (
             "RuntimeError" if name == "unexpected" else "Hostile"
         )
@@ -1019,16 +1044,16 @@ class TestStreamedBodies:
         assert record.exc_info[1] is streamed.error
         kind = "RuntimeError" if name == "unexpected" else "django_project.views.Hostile"
         assert record.getMessage() == (
-            f"GET {prefix}{name}-at-2/ failed with {kind} after the response started; "
+            f"GET {prefix}{name}-at-{sent}/ failed with {kind} after the response started; "
             f"it was cut short (flow id {record.flow_id})"
         )
         assert (record.method, record.path, record.status_code) == (
             "GET",
-            f"{prefix}{name}-at-2/",
+            f"{prefix}{name}-at-{sent}/",
             200,
         )
         assert signals == []
-        assert closed == [f"{name}-at-2"]
+        assert closed == [f"{name}-at-{sent}"]
 
     @pytest.mark.parametrize(
         ("name", "status"), [("ok-close", 200), ("unexpected-at-0-close", 500)]
