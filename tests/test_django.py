@@ -1117,20 +1117,28 @@ UNEXPECTED_PATHS = [
 ]
 
 
+LOCMEM = "django.core.mail.backends.locmem.EmailBackend"
+
+
 @pytest.fixture(name="admin_mail")
 def _admin_mail() -> Iterator[list[Any]]:
     """The mails Django's AdminEmailHandler sends for django.request records at ERROR."""
     handler = AdminEmailHandler()
     handler.setLevel(logging.ERROR)
     logger = logging.getLogger("django.request")
-    logger.addHandler(handler)
+    # Django 6.1 configures mail backends in MAILERS (EMAIL_BACKEND is
+    # deprecated there) and wants ADMINS as addresses (6.0 on).
+    backend: dict[str, Any] = (
+        {"MAILERS": {"default": {"BACKEND": LOCMEM}}}
+        if hasattr(mail, "mailers")
+        else {"EMAIL_BACKEND": LOCMEM}
+    )
     admins: list[Any] = (
         ["ops@example.com"] if django.VERSION >= (6,) else [("Ops", "ops@example.com")]
     )
+    logger.addHandler(handler)
     try:
-        with override_settings(
-            ADMINS=admins, EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"
-        ):
+        with override_settings(ADMINS=admins, **backend):
             mail.outbox = []
             yield mail.outbox
     finally:
