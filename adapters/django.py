@@ -319,11 +319,10 @@ class ProblemDetailsMiddleware:
         """Pass the request on; answer what failed on the way with a problem."""
         if self._async:
             return self._acall(request)
+        # What raises from here on reaches Django's conversion around this
+        # middleware, which answers it as it answers a view's exception.
         request.__dict__[_MARK] = True
-        try:
-            response = self._next(request)
-        except Exception as error:  # noqa: BLE001 - see _escaped
-            return self._escaped(request, error)
+        response = self._next(request)
         if response.streaming:
             return self._first_chunk(request, response)
         if response.status_code >= 400 and is_django_error_page(response):  # noqa: PLR2004
@@ -332,10 +331,7 @@ class ProblemDetailsMiddleware:
 
     async def _acall(self, request: HttpRequest) -> HttpResponseBase:
         request.__dict__[_MARK] = True
-        try:
-            response = await self._anext(request)
-        except Exception as error:  # noqa: BLE001 - see _escaped
-            return await sync_to_async(self._escaped, thread_sensitive=False)(request, error)
+        response = await self._anext(request)
         if response.streaming:
             return await self._afirst_chunk(request, response)
         if response.status_code >= 400 and is_django_error_page(response):  # noqa: PLR2004
@@ -391,16 +387,6 @@ class ProblemDetailsMiddleware:
                 request, held, error, asynchronous=True
             )
         return held
-
-    @staticmethod
-    def _escaped(request: HttpRequest, error: Exception) -> HttpResponseBase:
-        # What escapes Django's own conversion of exceptions (its error page
-        # failing, should the middleware's answer have failed first) would
-        # reach the server as a non-problem.
-        if settings.DEBUG_PROPAGATE_EXCEPTIONS:
-            raise error
-        handler = get_handler()
-        return to_http_response(handler.handle(error, request_info(request, handler.config)), None)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         """Answer an exception raised by a view with its problem.

@@ -13,7 +13,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import django
 import pytest
@@ -22,7 +22,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.handlers.asgi import ASGIHandler
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import got_request_exception
-from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import (
+    FileResponse,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    StreamingHttpResponse,
+)
 from django.test import AsyncClient, Client, override_settings
 from django.test.client import encode_multipart
 from django.utils import translation
@@ -861,6 +867,18 @@ class TestExceptionsOutsideViews:
         assert int(response["Content-Length"]) > 0
         assert response.content == b""
 
+    def test_settings_broken_after_start(self):
+        """If the middleware cannot answer (settings broken since start-up), Django's page stays."""
+        client = Client()
+        client.get("/ok/")  # the middleware is loaded, with good settings
+        with override_settings(PROBLEMDETAILS={"DEBUG": "yes"}):
+            response = client.get("/mw/view/http404/")
+            streamed = client.get("/stream/unexpected-at-2/")
+            with pytest.raises(RuntimeError, match=PRIVATE):
+                b"".join(streamed.streaming_content)
+        assert response.status_code == 404
+        assert response["Content-Type"] == "text/html; charset=utf-8"
+
     def test_other_stacks_left_to_django(self, fetch: Fetch):
         """A request the middleware did not pass on keeps Django's own handling."""
         fetch.get("/ok/")  # the middleware is loaded
@@ -1083,14 +1101,25 @@ class TestStreamedBodies:
         assert int(response["Content-Length"]) > 0
         assert streamed.body == b""
 
-    def test_file_response_left_to_the_server(self):
+    @pytest.mark.parametrize("stack", ["sync", "async"])
+    def test_file_response_left_to_the_server(self, stack: str):
         """A FileResponse keeps its file for the server's file wrapper: nothing is read from it."""
         file = io.BytesIO(b"a file")
         sent = FileResponse(file)
-        response: Any = ProblemDetailsMiddleware(lambda _: sent)(HttpRequest())
+        response: Any = asyncio.run(_through_middleware(sent, stack))
         assert response is sent
         assert response.file_to_stream is file
         assert file.tell() == 0
+
+    @pytest.mark.parametrize("stack", ["sync", "async"])
+    def test_other_streaming_classes_left_alone(self, stack: str):
+        """A streaming response that is no StreamingHttpResponse passes through as it is."""
+
+        class Streaming(HttpResponseBase):
+            streaming = True
+
+        sent = Streaming()
+        assert asyncio.run(_through_middleware(sent, stack)) is sent
 
     @pytest.mark.filterwarnings("ignore:StreamingHttpResponse must consume asynchronous")
     @pytest.mark.parametrize(
@@ -1408,6 +1437,17 @@ class TestStacks:
         middleware = ProblemDetailsMiddleware(lambda _: HttpResponse(b"ok"))
         assert not asyncio.iscoroutinefunction(middleware)
         assert middleware(HttpRequest()).content == b"ok"
+
+
+async def _through_middleware(response: HttpResponseBase, stack: str) -> HttpResponseBase:
+    if stack == "sync":
+        return cast("HttpResponseBase", ProblemDetailsMiddleware(lambda _: response)(HttpRequest()))
+
+    async def get_response(request: HttpRequest) -> HttpResponseBase:
+        return response
+
+    middleware: Any = ProblemDetailsMiddleware(get_response)
+    return cast("HttpResponseBase", await middleware(HttpRequest()))
 
 
 async def _call_in_loop(middleware: Callable[..., Any]) -> tuple[str, HttpResponse]:
