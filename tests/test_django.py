@@ -1111,6 +1111,46 @@ class TestStreamedBodies:
         assert response.file_to_stream is file
         assert file.tell() == 0
 
+    def test_first_chunk_that_is_no_bytes(self):
+        """A first chunk Django cannot turn into bytes (its str() raises) is answered too."""
+
+        class Unprintable:
+            def __str__(self) -> str:
+                raise RuntimeError(PRIVATE)
+
+        sent = StreamingHttpResponse(iter([Unprintable()]))
+        with override_settings(PROBLEMDETAILS=QUIET):
+            response: Any = ProblemDetailsMiddleware(lambda _: sent)(HttpRequest())
+        assert response.status_code == 500
+        body = b"".join(response.streaming_content)
+        assert json.loads(body)["detail"] == INTERNAL_DETAIL
+        assert PRIVATE.encode() not in body
+
+    def test_body_kept_under_another_name(self):
+        """A streaming response that keeps its iterator elsewhere is served through its API."""
+
+        class OwnStorage(StreamingHttpResponse):
+            @property
+            def streaming_content(self) -> Any:
+                return map(self.make_bytes, self.own)
+
+            @streaming_content.setter
+            def streaming_content(self, value: Any) -> None:
+                self.own = iter(value)
+                self.is_async = False
+
+        served: Any = ProblemDetailsMiddleware(lambda _: OwnStorage(iter(CHUNKS)))(HttpRequest())
+        assert list(served.streaming_content) == CHUNKS
+
+        def failing() -> Iterator[bytes]:
+            raise RuntimeError(PRIVATE)
+            yield b""
+
+        with override_settings(PROBLEMDETAILS=QUIET):
+            failed: Any = ProblemDetailsMiddleware(lambda _: OwnStorage(failing()))(HttpRequest())
+        assert failed.status_code == 500
+        assert json.loads(b"".join(failed.streaming_content))["detail"] == INTERNAL_DETAIL
+
     @pytest.mark.parametrize("stack", ["sync", "async"])
     def test_other_streaming_classes_left_alone(self, stack: str):
         """A streaming response that is no StreamingHttpResponse passes through as it is."""
