@@ -16,12 +16,14 @@ stays text: a member of the wrong type, which the parser ignores.
 
 from __future__ import annotations
 
+import collections
 import enum
 import math
 import re
 import types
 import typing
 from collections.abc import (
+    Collection,
     Iterable,
     Mapping,
     MutableMapping,
@@ -147,9 +149,23 @@ _NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
 _BOOLEANS = {"true": True, "false": False}
 
 _ARRAYS: frozenset[Any] = frozenset(
-    (list, tuple, set, frozenset, Sequence, MutableSequence, AbstractSet, MutableSet)
+    (
+        list,
+        tuple,
+        set,
+        frozenset,
+        collections.deque,
+        Collection,
+        Iterable,
+        Sequence,
+        MutableSequence,
+        AbstractSet,
+        MutableSet,
+    )
 )
-_OBJECTS: frozenset[Any] = frozenset((dict, Mapping, MutableMapping))
+_OBJECTS: frozenset[Any] = frozenset(
+    (dict, Mapping, MutableMapping, collections.OrderedDict, collections.Counter)
+)
 _NO_VALUE = object()
 
 
@@ -215,7 +231,7 @@ def _convert(kind: Any, value: Any) -> Any:  # noqa: PLR0911 - one return per ki
     if container in _ARRAYS:
         return _array(container, args, value)
     if container in _OBJECTS:
-        return _object(args, value)
+        return _object(container, args, value)
     if isinstance(kind, type) and issubclass(kind, enum.Enum):
         return _choice((member.value for member in kind), value)
     if isinstance(kind, type) and attrs.has(kind):
@@ -254,13 +270,15 @@ def _array(container: Any, args: tuple[Any, ...], value: Any) -> Any:
     return [_convert(arg, item) for arg, item in zip(args, items, strict=True)]
 
 
-def _object(args: tuple[Any, ...], value: Any) -> Any:
+def _object(container: Any, args: tuple[Any, ...], value: Any) -> Any:
     if _blank(value):  # an empty object is an empty element
         return {}
     members = _dict(value)
-    if members is None or len(args) != 2:  # noqa: PLR2004
+    counter = container is collections.Counter and len(args) == 1  # it counts with ints
+    item_type = args[1] if len(args) == 2 else int if counter else None  # noqa: PLR2004
+    if members is None or item_type is None:
         return value
-    return {key: _convert(args[1], item) for key, item in members.items()}
+    return {key: _convert(item_type, item) for key, item in members.items()}
 
 
 def _attrs_object(kind: type, value: Any) -> Any:

@@ -16,7 +16,16 @@ import contextlib
 import enum
 import types
 import typing
-from collections.abc import Callable, Mapping, MutableMapping, MutableSequence, MutableSet, Sequence
+from collections.abc import (
+    Callable,
+    Collection,
+    Iterable,
+    Mapping,
+    MutableMapping,
+    MutableSequence,
+    MutableSet,
+    Sequence,
+)
 from collections.abc import Set as AbstractSet
 from datetime import datetime
 from email.utils import parsedate_to_datetime
@@ -106,6 +115,8 @@ _ARRAYS: dict[Any, Callable[[Any], Any]] = {
     frozenset: frozenset,
     AbstractSet: frozenset,
     collections.deque: collections.deque,
+    Collection: tuple,
+    Iterable: tuple,
 }
 _OBJECTS: dict[Any, Callable[[Any], Any]] = {
     dict: dict,

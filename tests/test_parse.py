@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import collections
 import json
-from datetime import datetime, timezone
+from collections.abc import Collection, Iterable, Mapping, MutableSequence, Sequence
+from collections.abc import Set as AbstractSet
+from datetime import date, datetime, timezone
 from typing import Any
 
 import attrs
@@ -46,6 +49,36 @@ class Relative(Problem, type="/problems/test-parse/relative", title="Relative.",
 
 class Busy(RetryAfterProblem, type="https://example.com/probs/test-parse/busy", title="Busy."):
     pass
+
+
+class Containers(
+    Problem, type="https://example.com/probs/test-parse/containers", title="Containers."
+):
+    """One member of each container type the parser reads from a JSON array or object."""
+
+    listed: list[str] = attrs.field(factory=list[str])
+    mutable: MutableSequence[str] = attrs.field(factory=list[str])
+    sequence: Sequence[str] = ()
+    collection: Collection[str] = ()
+    iterable: Iterable[str] = ()
+    fixed: tuple[str, ...] = ()
+    pair: tuple[str, int] | None = None
+    unique: set[str] = attrs.field(factory=set[str])
+    frozen: frozenset[str] = frozenset()
+    abstract_set: AbstractSet[str] = frozenset()
+    queue: collections.deque[str] = attrs.field(factory=collections.deque[str])
+    mapping: Mapping[str, str] = attrs.field(factory=dict[str, str])
+    ordered: collections.OrderedDict[str, str] = attrs.field(
+        factory=collections.OrderedDict[str, str]
+    )
+    counts: collections.Counter[str] = attrs.field(factory=collections.Counter[str])
+
+
+class Unusual(Problem, type="https://example.com/probs/test-parse/unusual", title="Unusual."):
+    """Members of types cattrs has no structure hook of its own for."""
+
+    code: int | str = 0
+    day: date | None = None
 
 
 RFC_EXAMPLE = {
@@ -271,6 +304,103 @@ class TestWrongTypes:
         assert isinstance(problem, OutOfCredit)
         assert problem.accounts == []
         assert "accounts" not in problem.extensions
+
+
+class TestContainers:
+    """A container member takes a JSON array or object only; a string is never split."""
+
+    @pytest.mark.parametrize(
+        ("member", "value", "expected"),
+        [
+            ("listed", ["a", "b"], ["a", "b"]),
+            ("mutable", ["a"], ["a"]),
+            ("sequence", ["a"], ("a",)),
+            ("collection", ["a"], ("a",)),
+            ("iterable", ["a"], ("a",)),
+            ("fixed", ["a", "b"], ("a", "b")),
+            ("pair", ["a", 1], ("a", 1)),
+            ("unique", ["a", "a"], {"a"}),
+            ("frozen", ["a"], frozenset({"a"})),
+            ("abstract_set", ["a"], frozenset({"a"})),
+            ("queue", ["a"], collections.deque(["a"])),
+            ("mapping", {"a": "b"}, {"a": "b"}),
+            ("ordered", {"a": "b"}, collections.OrderedDict(a="b")),
+            ("counts", {"a": 2}, collections.Counter(a=2)),
+        ],
+    )
+    def test_array_or_object(self, member: str, value: Any, expected: Any):
+        """A JSON array or object of the right items becomes the declared container."""
+        problem = parse_problem({"type": Containers.__problem_type__, member: value})
+        assert isinstance(problem, Containers)
+        assert getattr(problem, member) == expected
+        assert type(getattr(problem, member)) is type(expected)
+
+    @pytest.mark.parametrize(
+        "member",
+        [
+            "listed",
+            "mutable",
+            "sequence",
+            "collection",
+            "iterable",
+            "fixed",
+            "pair",
+            "unique",
+            "frozen",
+            "abstract_set",
+            "queue",
+            "mapping",
+            "ordered",
+            "counts",
+        ],
+    )
+    @pytest.mark.parametrize("value", ["ab", 12, True, None], ids=["str", "int", "bool", "null"])
+    def test_other_json_types_are_ignored(self, member: str, value: Any):
+        """RFC 9457 section 3.1: a string, a number or null is ignored, never split or wrapped."""
+        problem = parse_problem({"type": Containers.__problem_type__, member: value})
+        assert isinstance(problem, Containers)
+        assert getattr(problem, member) == getattr(Containers(), member)
+        assert member not in problem.extensions
+
+    @pytest.mark.parametrize(
+        ("member", "value"),
+        [
+            ("listed", {"a": "b"}),
+            ("listed", ["a", 1]),
+            ("fixed", ["a", None]),
+            ("pair", ["a", 1, 2]),
+            ("pair", ["a", True]),
+            ("unique", [["a"]]),
+            ("mapping", ["a", "b"]),
+            ("mapping", {"a": 1}),
+            ("counts", {"a": "2"}),
+            ("counts", {"a": 2.0}),
+        ],
+    )
+    def test_wrong_shape_or_items_are_ignored(self, member: str, value: Any):
+        """An array where an object is declared, or items of the wrong type, are ignored whole."""
+        problem = parse_problem({"type": Containers.__problem_type__, member: value})
+        assert isinstance(problem, Containers)
+        assert getattr(problem, member) == getattr(Containers(), member)
+
+
+class TestUnusualTypes:
+    """Declared types cattrs cannot structure never make parsing raise."""
+
+    @pytest.mark.parametrize(("value", "expected"), [(7, 7), ("A-7", "A-7"), (7.5, 0), (None, 0)])
+    def test_union_of_scalars(self, value: Any, expected: Any):
+        """int | str takes either JSON type as it is; another type is ignored."""
+        problem = parse_problem({"type": Unusual.__problem_type__, "code": value})
+        assert isinstance(problem, Unusual)
+        assert problem.code == expected
+
+    def test_type_without_a_hook(self):
+        """A member no JSON value can fill is ignored; the rest of the document is read."""
+        problem = parse_problem(
+            {"type": Unusual.__problem_type__, "day": "2026-03-01", "code": 1, "x": 2}
+        )
+        assert isinstance(problem, Unusual)
+        assert (problem.day, problem.code, problem.extensions) == (None, 1, {"x": 2})
 
 
 class TestArguments:
