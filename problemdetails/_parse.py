@@ -48,6 +48,17 @@ def _finite_float(text: str) -> float:
     return number
 
 
+# Built once: json.loads with hooks would build a decoder on every call.
+_DECODER = json.JSONDecoder(parse_constant=_no_constant, parse_float=_finite_float)
+
+
+def _text(document: bytes | str) -> str:
+    # What json.loads does with bytes: UTF-8, -16 or -32, told apart by their first bytes.
+    if isinstance(document, str):
+        return document
+    return document.decode(json.detect_encoding(document), "surrogatepass")
+
+
 def load_document(
     document: bytes | str | Mapping[str, Any],
     *,
@@ -73,7 +84,7 @@ def load_document(
                 reason="size",
             )
         try:
-            members = json.loads(document, parse_constant=_no_constant, parse_float=_finite_float)
+            members = _DECODER.decode(_text(document))
         except RecursionError:
             raise ProblemParseError(
                 f"problem document nests deeper than {max_depth} levels", reason="depth"
@@ -116,10 +127,13 @@ def parse_problem(
     """Turn a problem document into an instance of its registered class.
 
     The class is looked up by ``type`` (relative URIs resolved against
-    *base_uri*); unknown types give a plain `Problem`. Members of the wrong
-    JSON type are ignored (RFC 9457 section 3.1); members the class does not
-    declare are kept in ``extensions``. If the document lacks a member the
-    class requires, a plain `Problem` keeps everything instead.
+    *base_uri*); unknown types, and types no URI parser can resolve, give a
+    plain `Problem`. Members of the wrong JSON type are ignored (RFC 9457
+    section 3.1), never coerced: a string is no ``list[str]``, ``true`` is
+    no ``int``; members the class does not declare are kept in
+    ``extensions``. If the document lacks a member the class requires (or
+    has it only with the wrong type), a plain `Problem` keeps everything
+    instead.
 
     Args:
         document: JSON bytes or text, or an already decoded object.
@@ -132,7 +146,8 @@ def parse_problem(
         max_depth: deepest nesting of objects and arrays accepted.
 
     Raises:
-        ProblemParseError: the document is not JSON, not an object, too large
+        ProblemParseError: the document is not JSON (``NaN``, ``Infinity`` and
+            numbers past a float's range included), not an object, too large
             or too deep.
     """
     members = load_document(document, max_bytes=max_bytes, max_depth=max_depth)
