@@ -127,6 +127,7 @@ RAISERS: dict[str, Callable[[], BaseException]] = {
     "hostile-404": HostileNotFound,
     "hostile-permission-denied": HostilePermissionDenied,
     "hostile-bad-request": HostileBadRequest,
+    "given": lambda: GIVEN[-1],
 }
 
 
