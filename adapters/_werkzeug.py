@@ -185,13 +185,16 @@ class HeldStart:
 
     def __init__(self, server: StartResponse) -> None:
         self.server = server
+        #: The held status; None until the application calls ``start_response``.
         self.status: Any = None
-        self.headers: Any = ()
+        #: The held headers (set with the status).
+        self.headers: Any
         #: Whether the server's ``start_response`` has been called.
         self.sent = False
         #: Whether the server refused the held status and headers.
         self.refused = False
-        self._write: Callable[[bytes], object] | None = None
+        # The server's write callable, once it is called (set in flush).
+        self._write: Callable[[bytes], object] | None
 
     def __call__(
         self, status: str, headers: list[tuple[str, str]], exc_info: OptExcInfo | None = None, /
@@ -209,7 +212,7 @@ class HeldStart:
     def write(self, data: bytes) -> object:
         """The ``write`` callable: sends the held status and headers first."""
         self.flush()
-        write = self._write
+        write = getattr(self, "_write", None)
         return None if write is None else write(data)
 
     def flush(self) -> None:

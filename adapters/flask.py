@@ -18,29 +18,46 @@ It registers error handlers for ``Exception`` and werkzeug's
   problems with the status phrase as title and every header the exception
   carries. A description the application wrote becomes the ``detail``;
   werkzeug's default prose does not. Routing redirects (3xx) are left alone.
-- Any other exception is unexpected. Flask's own path for unhandled
-  exceptions runs first: it sends ``got_request_exception`` (which error
-  trackers such as Sentry listen to), logs the exception on ``app.logger``,
-  and re-raises it when ``PROPAGATE_EXCEPTIONS`` is on (by default when
-  ``TESTING`` or debug mode is on, so tests and the debugger see the real
-  exception). Otherwise the client gets the generic 500, which never shows
-  the exception; the ``problemdetails`` logger logs it again with the flow id.
-  Raised problems and mapped exceptions are handled errors, as with any
-  Flask error handler: they do not send the signal and are answered even
-  when exceptions propagate; 5xx ones are logged and reach ``report_hooks``.
-
-Flask's own path for unexpected exceptions can fail as well: a logging
-handler that raises, or a ``got_request_exception`` receiver that does. The
-extension wraps the app's ``handle_exception`` (it runs only when a request
-has failed already), so that what escapes it is answered with the generic 500
-too, and logged once on the ``problemdetails`` logger, unless exceptions
-propagate.
+- Any other exception is unexpected. The extension does what Flask's
+  ``handle_exception`` does that matters: it sends ``got_request_exception``
+  (which error trackers such as Sentry listen to), and re-raises the
+  exception when exceptions propagate, so that tests and the debugger see
+  it. They propagate only when asked for: ``PROPAGATE_EXCEPTIONS = True``,
+  or ``TESTING`` with ``PROPAGATE_EXCEPTIONS`` unset. Flask's debug mode
+  alone (``flask run --debug``) does not make them propagate: an API answers
+  the same in development, and the ``debug`` setting is what puts the
+  exception into the response. Otherwise the client gets the generic 500,
+  which never shows the exception, and one ERROR record on the
+  ``problemdetails`` logger carries the exception, the flow id, the method,
+  the path and the status (Flask's own "Exception on ..." record is not
+  written). An error handler the application registers for 500 (or
+  ``InternalServerError``) answers instead, as in Flask; Flask logs the
+  exception then. Raised problems and mapped exceptions are handled errors,
+  as with any Flask error handler: they do not send the signal and are
+  answered even when exceptions propagate.
+- What fails outside a view is answered the same way (a problem as itself,
+  a mapped exception as its problem, anything else as unexpected): an
+  ``after_request`` function, an error handler or a
+  ``got_request_exception`` receiver that raises; a ``teardown_request``
+  function that raises (the status and headers are held until the request
+  is torn down, so a problem replaces them cleanly on every server); and a
+  streamed response (a generator, with or without ``stream_with_context``)
+  that fails before its first chunk, which is taken while the request is
+  still active (never for ``HEAD`` requests, whose body is not read). Once
+  the first chunk has gone, a failure is logged and the server cuts the
+  response short.
 
 Responses are made with ``app.response_class`` and go through Flask's usual
 finalisation, so ``after_request`` hooks (CORS headers, for example) apply to
-them. Error handlers the application registers for a more specific exception
-class, or for a status code, take precedence, as Flask always does (one
-registered for ``Exception`` itself replaces the extension's).
+them; only the 500 that answers a failing teardown function gets none, the
+request being over. Error handlers the application registers for a more
+specific exception class, or for a status code, take precedence, as Flask
+always does (one registered for ``Exception`` itself replaces the
+extension's).
+
+To do so the extension takes over the app's ``handle_exception``, and wraps
+its ``process_response`` and ``wsgi_app``; set up extensions that replace
+``handle_exception`` too (flask-restx's ``Api``) after this one.
 
 In views, raise a problem, or use `abort` (``abort(404, detail=...)``,
 ``abort(OutOfCredit, balance=30)``); `problem_response` renders one for the
@@ -56,21 +73,43 @@ setting (``PROBLEMDETAILS_DEBUG``) is independent of Flask's debug mode.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 import attrs
-from flask import current_app, request
+from flask import (
+    current_app,
+    got_request_exception,
+    has_request_context,
+    request,
+    request_finished,
+)
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from problemdetails import Config, Problem, ProblemHandler
 
-from ._werkzeug import DEFAULTS, is_problem, request_info
+from ._werkzeug import (
+    DEFAULTS,
+    HeldStart,
+    close,
+    is_problem,
+    log_failure,
+    request_info,
+    send_problem,
+)
 
 if TYPE_CHECKING:
+    from types import TracebackType
+
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
     from flask import Flask, Response
 
     from problemdetails import ProblemResponse
+
+    _ExcInfo = tuple[type[BaseException], BaseException, TracebackType]
 
 __all__ = ["ProblemDetails", "abort", "get_handler", "problem_response"]
 
@@ -80,63 +119,307 @@ EXTENSION_KEY = "problemdetails"
 CONFIG_PREFIX = "PROBLEMDETAILS_"
 
 _PROBLEM_MEMBERS = frozenset(field.name for field in attrs.fields(Problem))
+_END: Any = object()
+# Responses werkzeug sends without iterating their body (get_app_iter).
+_BODILESS = frozenset((204, 304))
+_CUT_SHORT = "exception after the streamed response started; it is cut short"
+_CLOSE_FAILED = "closing the failed streamed response failed"
+_FINISH_FAILED = "after_request functions failed on the error response; it is sent without them"
+
+# The environ key that says an unexpected exception of the request propagates.
+_PROPAGATING = "problemdetails.propagating"
+# The failure of a mapping factory asked about the exception being answered.
+_FAILED_MAPPING: ContextVar[BaseException | None] = ContextVar(
+    "problemdetails_failed_mapping", default=None
+)
+
+
+def _replay_failed_mapping(exception: BaseException) -> Problem | None:
+    """Map nothing; or raise again what a mapping factory raised for *exception*.
+
+    The mapping of the handler that answers unexpected errors, which the
+    mappings have been asked about already: a factory that raised is not run
+    a second time, and the pipeline still logs its failure.
+    """
+    failure = _FAILED_MAPPING.get()
+    if failure is not None:
+        raise failure
+    return None
+
+
+class _Primed:
+    """A streamed response body whose first chunk has been taken already.
+
+    It yields that chunk, then the rest; a failure after it is logged once
+    and re-raised, so that the server cuts the response short.
+    """
+
+    __slots__ = ("_body", "_environ", "_first", "_handler", "_iterator", "_status")
+
+    def __init__(
+        self,
+        handler: ProblemHandler,
+        body: Iterable[Any],
+        *,
+        iterator: Iterator[Any],
+        first: object,
+        environ: WSGIEnvironment,
+        status: int,
+    ) -> None:
+        self._handler = handler
+        self._body = body
+        self._iterator = iterator
+        self._first = first
+        self._environ = environ
+        self._status = status
+
+    def __iter__(self) -> Iterator[Any]:
+        first, self._first = self._first, _END
+        if first is not _END:
+            yield first
+        try:
+            yield from self._iterator
+        except Exception as error:
+            log_failure(
+                self._handler, logging.ERROR, _CUT_SHORT, self._environ, error, status=self._status
+            )
+            raise
+
+    def close(self) -> None:
+        """Close the response's own body (werkzeug's ``Response.close`` calls this)."""
+        closer = getattr(self._body, "close", None)
+        if closer is not None:
+            closer()
 
 
 class _AppState:
-    """One app's handler and its error handlers, kept in ``app.extensions``."""
+    """One app's handlers and the extension's part of its request handling."""
 
-    __slots__ = ("app", "handler")
+    __slots__ = (
+        "_on_exception",
+        "_on_http_exception",
+        "_process_response",
+        "app",
+        "handler",
+        "unexpected",
+    )
 
     def __init__(self, app: Flask, handler: ProblemHandler) -> None:
         self.app = app
         self.handler = handler
+        # Unexpected errors have been through the mappings already: this
+        # handler answers them without running any factory a second time.
+        self.unexpected = ProblemHandler(
+            handler.config.evolve(mappings={}), defaults={BaseException: _replay_failed_mapping}
+        )
+        # The very objects registered, so that lookups can tell them by identity.
+        self._on_exception = self.on_exception
+        self._on_http_exception = self.on_http_exception
+        self._process_response = app.process_response
+
+    def install(self) -> None:
+        """Register the error handlers and take over the app's parts that need it."""
+        app = self.app
+        app.register_error_handler(Exception, self._on_exception)
+        # Also directly for problems: Flask walks the MRO to find a handler.
+        app.register_error_handler(Problem, self._on_exception)
+        app.register_error_handler(HTTPException, self._on_http_exception)
+        # Instance attributes shadow the methods for this app alone.
+        setattr(app, "handle_exception", self.handle_exception)  # noqa: B010
+        setattr(app, "process_response", self.process_response)  # noqa: B010
+        setattr(app, "wsgi_app", self.guard(app.wsgi_app))  # noqa: B010
 
     def respond(self, response: ProblemResponse) -> Response:
         return self.app.response_class(
             response.body, status=response.status, headers=response.headers
         )
 
+    def propagates(self) -> bool:
+        """Whether unexpected exceptions propagate: asked for, never by debug mode alone."""
+        config = cast("dict[str, object]", self.app.config)
+        propagate = config["PROPAGATE_EXCEPTIONS"]
+        if propagate is None:
+            propagate = config["TESTING"]
+        return bool(propagate)
+
     def on_exception(self, error: Exception) -> Response:
-        try:
-            problem = self.handler.find_problem(error)
-        except Exception:  # noqa: BLE001 - a failing mapping is unexpected; handled below
-            problem = None
-        if problem is None:
-            # Unexpected: Flask's handle_exception sends got_request_exception,
-            # honours PROPAGATE_EXCEPTIONS, then calls on_http_exception with
-            # an InternalServerError wrapping this exception.
-            raise error
-        return self.respond(
-            self.handler.render(problem, request_info(request.environ), exception=error)
-        )
-
-    def guard(
-        self, handle_exception: Callable[[Exception], Response]
-    ) -> Callable[[Exception], Response]:
-        """Wrap Flask's ``handle_exception``: if it fails in turn, answer with a problem."""
-        app = self.app
-
-        def guarded(error: Exception) -> Response:
-            try:
-                return handle_exception(error)
-            except Exception as failure:
-                propagate = cast("bool | None", app.config["PROPAGATE_EXCEPTIONS"])
-                if propagate is None:
-                    propagate = app.testing or app.debug
-                if failure is error or propagate:
-                    raise
-                # Its traceback shows the request's exception as the context.
-                return self.respond(self.handler.handle(failure, request_info(request.environ)))
-
-        return guarded
+        """The error handler for ``Exception``: problems, mapped and unexpected exceptions."""
+        return self.dispatch(error)
 
     def on_http_exception(self, error: HTTPException) -> Response | HTTPException:
+        """The error handler for werkzeug's ``HTTPException``."""
         if isinstance(error, InternalServerError) and error.original_exception is not None:
             unexpected = error.original_exception
             return self.respond(self.handler.handle(unexpected, request_info(request.environ)))
         if not is_problem(error):
             return error
         return self.respond(self.handler.handle(error, request_info(request.environ)))
+
+    def handle_exception(self, error: Exception) -> Response:
+        """The app's ``handle_exception``: for what no error handler answered.
+
+        It runs when an ``after_request`` function, an error handler, a
+        ``got_request_exception`` receiver or a streamed body's first chunk
+        raised, and when `dispatch` re-raises an exception that propagates.
+        It answers as the error handler does, and applies the
+        ``after_request`` functions to the answer, as Flask does.
+        """
+        if not has_request_context() or _PROPAGATING in request.environ:
+            # Signalled already, or no request to answer for: the guard
+            # around wsgi_app re-raises or answers.
+            raise error
+        return self.finish(self.dispatch(error))
+
+    def dispatch(self, error: Exception) -> Response:
+        """Answer *error*: a problem, a mapped exception, or an unexpected one.
+
+        For an unexpected exception, what Flask's ``handle_exception`` does
+        that matters: ``got_request_exception`` is sent, then the exception
+        propagates if that was asked for, else the generic 500 answers it.
+
+        Raises:
+            Exception: *error*, or what a signal receiver raised, when
+                exceptions propagate.
+        """
+        failure: Exception | None = None
+        try:
+            problem = self.handler.find_problem(error)
+        except Exception as caught:  # noqa: BLE001 - a failing mapping makes the error unexpected
+            problem, failure = None, caught
+        if problem is not None:
+            info = request_info(request.environ)
+            return self.respond(self.handler.render(problem, info, exception=error))
+        app = self.app
+        if self.propagates():
+            # handle_exception runs next: it neither maps nor signals again.
+            request.environ[_PROPAGATING] = True
+            got_request_exception.send(app, _async_wrapper=app.ensure_sync, exception=error)
+            raise error
+        try:
+            got_request_exception.send(app, _async_wrapper=app.ensure_sync, exception=error)
+        except Exception as broken:  # noqa: BLE001 - answered; its context is the error
+            return self.answer(broken)
+        return self.answer(error, failure)
+
+    def answer(self, error: Exception, failure: Exception | None = None) -> Response:
+        """Answer the unexpected *error*; *failure* is what a mapping factory raised for it."""
+        own = self.server_error_handler()
+        if own is not None:
+            app = self.app
+            try:
+                app.log_exception(cast("_ExcInfo", (type(error), error, error.__traceback__)))
+                server_error = InternalServerError(original_exception=error)
+                return app.make_response(app.ensure_sync(own)(server_error))
+            except Exception as broken:  # noqa: BLE001 - answered below; its context is the error
+                error, failure = broken, None
+        info = request_info(request.environ)
+        token = _FAILED_MAPPING.set(failure)
+        try:
+            return self.respond(self.unexpected.handle(error, info))
+        finally:
+            _FAILED_MAPPING.reset(token)
+
+    def server_error_handler(self) -> Callable[[InternalServerError], Any] | None:
+        """Return the error handler the app registered for 500 errors, or None.
+
+        Flask's own lookup for an ``InternalServerError`` (the request's
+        blueprints first, handlers for the code before handlers for a class);
+        None when it finds the extension's own handler.
+        """
+        spec = self.app.error_handler_spec
+        scopes = (*request.blueprints, None)
+        for code in (500, None):
+            for scope in scopes:
+                # .get: the spec's defaultdicts would grow on lookups.
+                handlers = spec.get(scope, {}).get(code)
+                if not handlers:
+                    continue
+                for cls in InternalServerError.__mro__:
+                    found = handlers.get(cls)
+                    if found is not None:
+                        ours = found is self._on_http_exception or found is self._on_exception
+                        return None if ours else cast("Callable[[InternalServerError], Any]", found)
+        return None
+
+    def finish(self, response: Response) -> Response:
+        """Apply the ``after_request`` functions to an error response, as Flask does."""
+        app = self.app
+        try:
+            response = self._process_response(response)
+            request_finished.send(app, _async_wrapper=app.ensure_sync, response=response)
+        except Exception as error:  # noqa: BLE001 - the error response is sent regardless
+            log_failure(
+                self.handler,
+                logging.WARNING,
+                _FINISH_FAILED,
+                request.environ,
+                error,
+                status=response.status_code,
+            )
+        return response
+
+    def process_response(self, response: Response) -> Response:
+        """The app's ``process_response``: takes a streamed body's first chunk first."""
+        body = response.response
+        if type(body) is not list and response.is_streamed and not response.direct_passthrough:
+            self.prime(response)
+        return self._process_response(response)
+
+    def prime(self, response: Response) -> None:
+        """Take the first chunk of *response*'s body while the request is active.
+
+        A failure raises here, where Flask answers it as an unexpected error.
+        """
+        environ = request.environ
+        status = response.status_code
+        if environ.get("REQUEST_METHOD") == "HEAD" or status < 200 or status in _BODILESS:  # noqa: PLR2004 - 1xx
+            return  # werkzeug never iterates the body of these
+        body = response.response
+        try:
+            iterator = iter(body)
+            first = next(iterator, _END)
+        except Exception:
+            close(self.handler, response, environ, _CLOSE_FAILED)
+            raise
+        response.response = _Primed(
+            self.handler, body, iterator=iterator, first=first, environ=environ, status=status
+        )
+
+    def guard(self, wsgi_app: WSGIApplication) -> WSGIApplication:
+        """Wrap the app's ``wsgi_app``: hold the response until the request is torn down."""
+
+        def guarded(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+            start = HeldStart(start_response)
+            try:
+                iterable = wsgi_app(environ, start)
+            except Exception as error:  # noqa: BLE001 - answered, or re-raised when propagating
+                return self.escaped(error, environ, start)
+            if start.status is None:
+                start.release()  # started lazily, by a middleware the app wraps
+                return iterable
+            try:
+                start.flush()
+            except Exception as error:  # noqa: BLE001 - the server refused the app's response
+                close(self.handler, iterable, environ, _CLOSE_FAILED)
+                return self.escaped(error, environ, start)
+            return iterable
+
+        return guarded
+
+    def escaped(
+        self, error: Exception, environ: WSGIEnvironment, start: HeldStart
+    ) -> Iterable[bytes]:
+        """Answer *error*, which escaped Flask's own handling, with the generic 500.
+
+        Called while it is being handled, after the request context is gone
+        (a ``teardown_request`` function that raised, mostly): the problem
+        gets no ``after_request`` functions, and no signal is sent.
+        """
+        if self.propagates() or not start.may_replace():
+            raise error
+        exc_info = sys.exc_info()
+        response = self.handler.handle(error, request_info(environ))
+        return send_problem(response, environ, start, exc_info)
 
 
 class ProblemDetails:
@@ -198,13 +481,7 @@ class ProblemDetails:
         config = Config.from_mapping(self._settings, source="ProblemDetails()", base=config)
         state = _AppState(app, ProblemHandler(config, defaults=DEFAULTS))
         app.extensions[EXTENSION_KEY] = state
-        app.register_error_handler(Exception, state.on_exception)
-        # Also directly for problems: Flask walks the MRO to find a handler.
-        app.register_error_handler(Problem, state.on_exception)
-        app.register_error_handler(HTTPException, state.on_http_exception)
-        # Flask calls it only for a request that failed: the success path pays nothing.
-        # An instance attribute shadows the method for this app alone.
-        setattr(app, "handle_exception", state.guard(app.handle_exception))  # noqa: B010
+        state.install()
 
 
 def _state(app: Flask) -> _AppState:

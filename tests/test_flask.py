@@ -621,25 +621,28 @@ class TestUnexpectedErrors:
         assert isinstance(received[0], Misconfigured)
         assert str(received[0]) == SECRET
 
-    def test_logged_by_flask_and_with_flow_id(self, client, caplog):
-        """Flask logs the exception on app.logger; problemdetails logs it with the flow id."""
-        with caplog.at_level(logging.ERROR):
+    def test_logged_once_with_flow_id(self, client, caplog):
+        """One ERROR record, on the problemdetails logger, with the flow id; none from Flask."""
+        with caplog.at_level(logging.DEBUG):
             get(client, "/boom")
 
-        flask_records = [r for r in caplog.records if r.name == client.application.logger.name]
-        ours = [r for r in caplog.records if r.name == "problemdetails"]
-        assert len(flask_records) == 1
-        assert len(ours) == 1
-        assert ours[0].flow_id == FLOW  # type: ignore[attr-defined]
-        assert ours[0].exc_info is not None
-        assert isinstance(ours[0].exc_info[1], Misconfigured)
+        (record,) = caplog.records
+        assert (record.name, record.levelno) == ("problemdetails", logging.ERROR)
+        assert record.flow_id == FLOW  # type: ignore[attr-defined]
+        assert record.exc_info is not None
+        assert isinstance(record.exc_info[1], Misconfigured)
 
     @pytest.mark.parametrize(
         ("config", "debug"),
-        [({"TESTING": True}, False), ({}, True), ({"PROPAGATE_EXCEPTIONS": True}, False)],
+        [
+            ({"TESTING": True}, False),
+            ({"TESTING": True}, True),
+            ({"PROPAGATE_EXCEPTIONS": True}, False),
+            ({"PROPAGATE_EXCEPTIONS": True}, True),
+        ],
     )
     def test_propagation_reraises_unexpected_errors(self, config, debug):
-        """With PROPAGATE_EXCEPTIONS on (TESTING or debug), Flask re-raises unexpected errors."""
+        """With PROPAGATE_EXCEPTIONS on, or TESTING with it unset, unexpected errors re-raise."""
         app = make_app()
         app.config.update({"PROPAGATE_EXCEPTIONS": None, **config})
         app.debug = debug

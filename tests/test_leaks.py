@@ -4,11 +4,12 @@ Hypothesis builds exceptions that carry secrets in their message, args,
 notes, cause and context (``strategies.secret_exceptions``), some with a
 ``str()`` or ``repr()`` that gives them away or fails. Each is raised through
 Flask's test client, Django's test client and a direct WSGI call, from
-several places (a view, a ``before_request`` hook, an async view, another
-middleware, a generator body, after ``start_response``, an error page the
-app renders itself), with a mapping that fails on some exceptions and one
-that declines others, and with the debug option off. Every response must be
-the generic 500 without any secret in its body or headers.
+several places (a view, a ``before_request`` hook, a ``teardown_request``
+function, a streamed body, an async view, another middleware, a generator
+body, after ``start_response``, an error page the app renders itself), with
+a mapping that fails on some exceptions and one that declines others, and
+with the debug option off. Every response must be the generic 500 without
+any secret in its body or headers.
 
 ``test_no_secret_reaches_a_response`` runs in the default suite (100
 examples). ``test_no_secret_reaches_a_response_long`` is marked ``slow`` and
@@ -40,7 +41,7 @@ GENERIC_DETAIL = (
 )
 LONG_RUN = 10_000
 # Where each stack raises the exception.
-FLASK_PATHS = ["/raise", "/raise-before"]
+FLASK_PATHS = ["/raise", "/raise-before", "/raise-teardown", "/raise-stream"]
 DJANGO_PATHS = ["/raise", "/async/raise", "/raise-in-middleware"]
 WSGI_PATHS = ["/raise", "/raise-lazy", "/raise-started", "/error-page"]
 ACCEPTS: list[str | None] = [None, JSON, XML, "*/*", "application/xml;q=0.5, */*;q=0.1"]

@@ -5,7 +5,7 @@
   with the fault project's settings put on top of the configured project.
 - `WSGIStack`: a direct WSGI call, as a server makes it.
 
-Each answers `Reply` values, and names the loggers its failures are logged on.
+Each answers `Reply` values.
 Hostile header values are put straight into the environ (``HTTP_*`` keys), as
 a server or proxy that lets them through would; test clients would refuse
 some of them.
@@ -75,10 +75,6 @@ class FlaskStack:
     def __init__(self, **settings: Any) -> None:
         self.app = faults_flask.create_app(**settings)
         self.client = self.app.test_client()
-        #: Logger name -> ERROR records a failure gives there, for an unexpected
-        #: exception (Flask logs it too) and for a problem that fails to render.
-        self.logs_unexpected = {self.app.logger.name: 1, "problemdetails": 1}
-        self.logs_handled = {"problemdetails": 1}
 
     def get(self, path: str, headers: Mapping[str, str] | None = None) -> Reply:
         """Make a GET request with *headers* put into the environ as they are."""
@@ -97,7 +93,6 @@ class WSGIStack:
 
     def __init__(self, **settings: Any) -> None:
         self.app = faults_wsgi.create_app(**settings)
-        self.logs_unexpected = self.logs_handled = {"problemdetails": 1}
 
     def get(self, path: str, headers: Mapping[str, str] | None = None) -> Reply:
         """Call the app with a GET environ for *path* and *headers*, and read the body."""
@@ -147,7 +142,6 @@ class DjangoStack:
             settings["PROBLEMDETAILS"] = dict(problemdetails)
         self.overrides = override_settings(**{**settings, **overrides})
         self.client: Client | None = None
-        self.logs_unexpected = self.logs_handled = {"django.request": 1}
 
     def __enter__(self) -> Self:
         self.overrides.enable()

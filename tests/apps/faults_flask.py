@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from typing import Any
 
 from apps.faults_common import FAULTS, SECRET, raise_given, release_hanging_hooks
-from flask import Flask, request
+from flask import Flask, Response, request
 
 from problemdetails import Problem
 from problemdetails.adapters.flask import ProblemDetails
@@ -18,13 +19,20 @@ class ItemMissing(Problem, type="urn:faults:item-missing", title="No such item."
     item_id: int
 
 
-def create_app(**settings: Any) -> Flask:
+def _stream() -> Iterator[bytes]:
+    raise_given()
+    yield b"never"
+
+
+def create_app(**settings: Any) -> Flask:  # noqa: C901 - one route per case
     """Return an app with the extension set up with *settings*.
 
     Routes: ``/ok`` (the worker's pid), ``/release`` (ends hanging hooks),
     ``/fault/<name>``, ``/problem`` (a declared 404), ``/crash`` (an
-    unexpected error), ``/raise`` and ``/raise-before`` (what `raise_given`
-    raises, in the view or in a ``before_request`` hook).
+    unexpected error), ``/raise``, ``/raise-before``, ``/raise-teardown`` and
+    ``/raise-stream`` (what `raise_given` raises: in the view, in a
+    ``before_request`` hook, in a ``teardown_request`` function, in a
+    streamed body before its first chunk).
     """
     app = Flask(__name__)
     ProblemDetails(app, **settings)
@@ -33,6 +41,19 @@ def create_app(**settings: Any) -> Flask:
     def before() -> None:
         if request.path == "/raise-before":
             raise_given()
+
+    @app.teardown_request
+    def teardown(error: BaseException | None) -> None:
+        if request.path == "/raise-teardown":
+            raise_given()
+
+    @app.get("/raise-teardown")
+    def torn_down() -> str:
+        return "torn down"
+
+    @app.get("/raise-stream")
+    def stream() -> Response:
+        return Response(_stream())
 
     @app.get("/ok")
     def ok() -> dict[str, Any]:
