@@ -47,6 +47,7 @@ from problemdetails import (
     ValidationProblem,
     json_pointer,
 )
+from problemdetails._report import loggable
 
 if TYPE_CHECKING:
     from problemdetails import ProblemHandler, ProblemResponse
@@ -258,7 +259,7 @@ def log_cut_short(
             info.path,
             _class_name(type(error)),
             flow_id,
-            exc_info=error,
+            exc_info=loggable(error),
             extra={
                 "flow_id": flow_id,
                 "status": status,

@@ -1083,6 +1083,19 @@ class TestStreamedBodies:
         assert signals == []
         assert closed == [f"{name}-at-{sent}"]
 
+    @pytest.mark.parametrize("at", [0, 2])
+    def test_unformattable_exception_logged(
+        self, streams: tuple[Fetch, str], at: int, records: pytest.LogCaptureFixture
+    ):
+        """An exception the traceback module cannot format still leaves one formattable record."""
+        fetch, prefix = streams
+        fetch.stream("get", f"{prefix}unformattable-at-{at}/")
+        (record,) = errors_of(records)
+        text = logging.Formatter().format(record)
+        assert "django_project.views.Unformattable" in text
+        assert "could not be formatted" in text
+        assert PRIVATE not in text
+
     @pytest.mark.parametrize(
         ("name", "status"), [("ok-close", 200), ("unexpected-at-0-close", 500)]
     )

@@ -58,6 +58,14 @@ class Hostile(Exception):
         raise RuntimeError(PRIVATE)
 
 
+class Unformattable(Exception):
+    """An exception whose notes cannot be read: the traceback module raises formatting it."""
+
+    @property
+    def __notes__(self) -> list[str]:
+        raise RuntimeError(PRIVATE)
+
+
 class HostileNotFound(Hostile, Http404):
     """An Http404 whose str() and repr() raise (Django's technical 404 page calls str())."""
 
@@ -128,6 +136,7 @@ RAISERS: dict[str, Callable[[], BaseException]] = {
     "hostile-permission-denied": HostilePermissionDenied,
     "hostile-bad-request": HostileBadRequest,
     "given": lambda: GIVEN[-1],
+    "unformattable": Unformattable,
 }
 
 
