@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 # RFC 3986 appendix A, collapsed: a URI-reference is made of unreserved,
 # reserved and percent-encoded characters only, with a well-formed scheme if it
-# has one. The grammar's finer points (IPv6 literals, port digits) are left to
-# the resolver: what matters here is that nothing outside the URI alphabet
-# (spaces, quotes, angle brackets, controls, non-ASCII) gets in.
+# has one. What matters most is that nothing outside the URI alphabet (spaces,
+# quotes, angle brackets, controls, non-ASCII) gets in; of the grammar's finer
+# points, an IP literal's brackets are checked by the URL parser, which refuses
+# an authority such as "//[" (and so would every resolution against it).
 _URI_CHAR = r"(?:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})"
 _URI_REFERENCE = re.compile(rf"(?:[A-Za-z][A-Za-z0-9+.\-]*:)?{_URI_CHAR}*")
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
@@ -22,7 +23,14 @@ def is_uri_reference(value: str) -> bool:
         return False
     # A relative reference whose first segment holds a colon would be read as
     # a scheme (RFC 3986 section 4.2); "1abc:x" has no valid scheme at all.
-    return not (_SCHEME.match(value) is None and _FIRST_SEGMENT_COLON.match(value))
+    if _SCHEME.match(value) is None and _FIRST_SEGMENT_COLON.match(value):
+        return False
+    if "[" in value or "]" in value:
+        try:
+            urlsplit(value)
+        except ValueError:  # an unclosed or invalid IP literal
+            return False
+    return True
 
 
 def is_absolute(value: str) -> bool:
@@ -31,7 +39,13 @@ def is_absolute(value: str) -> bool:
 
 
 def resolve(reference: str, base: str | None) -> str:
-    """Resolve *reference* against *base* (RFC 3986 section 5); absolute ones pass through."""
+    """Resolve *reference* against *base* (RFC 3986 section 5); absolute ones pass through.
+
+    Raises:
+        ValueError: the URL parser refuses *reference* or *base* (``"//["``);
+            never for references that pass `is_uri_reference`, against a base
+            that does.
+    """
     if base is None or is_absolute(reference):
         return reference
     return urljoin(base, reference)

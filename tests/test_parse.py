@@ -13,15 +13,19 @@ import attrs
 import pytest
 
 from problemdetails import (
+    Config,
+    ConfigurationError,
     FieldError,
     InvalidProblemError,
     Problem,
+    ProblemDefinitionError,
     ProblemDetailsError,
     ProblemParseError,
     RetryAfterProblem,
     ValidationProblem,
     parse_problem,
 )
+from problemdetails._uri import is_uri_reference
 
 CREDIT = "https://example.com/probs/test-parse/out-of-credit"
 
@@ -401,6 +405,44 @@ class TestUnusualTypes:
         )
         assert isinstance(problem, Unusual)
         assert (problem.day, problem.code, problem.extensions) == (None, 1, {"x": 2})
+
+
+class TestUriReferences:
+    """An authority the URL parser refuses is no URI reference, so nothing resolves against it."""
+
+    @pytest.mark.parametrize(
+        ("value", "valid"),
+        [
+            ("//[", False),
+            ("//]", False),
+            ("//[::1", False),
+            ("http://[x", False),
+            ("//[::1]/x", True),
+            ("http://[::1]:8080/a", True),
+            ("/a[1]", True),
+            ("?q=[1]", True),
+        ],
+    )
+    def test_ip_literal_brackets(self, value: str, valid: bool):
+        """RFC 3986 section 3.2.2: an IP literal's brackets come in a closed pair."""
+        assert is_uri_reference(value) is valid
+
+    def test_producers_refuse_them(self):
+        """A problem cannot be declared or built with one; settings refuse one as a base."""
+        with pytest.raises(ProblemDefinitionError, match="URI reference"):
+
+            class Broken(Problem, type="//[", title="Broken."):
+                pass
+
+        with pytest.raises(InvalidProblemError, match="URI reference"):
+            Problem(status=400, instance="//[")
+        with pytest.raises(ConfigurationError, match="type_base_uri"):
+            Config(type_base_uri="http://[::1/")
+
+    def test_consumers_keep_them(self):
+        """A received document keeps such a member as it came."""
+        problem = parse_problem({"status": 400, "type": "//[", "instance": "//]"})
+        assert (problem.type, problem.instance) == ("//[", "//]")
 
 
 class TestArguments:
