@@ -8,7 +8,6 @@ import re
 import time
 from collections.abc import Collection
 from datetime import datetime, timezone
-from email.utils import parsedate_to_datetime
 from typing import Any, cast
 
 import attrs
@@ -47,6 +46,9 @@ def parse_retry_after(value: object, *, now: float | None = None) -> float | Non
     seconds = _SECONDS.fullmatch(value)
     if seconds is not None:
         return float(seconds.group(1))
+    # Imported here: email is a heavy import that only HTTP-dates need.
+    from email.utils import parsedate_to_datetime  # noqa: PLC0415
+
     try:
         date = parsedate_to_datetime(value)
     except Exception:  # noqa: BLE001 - its errors vary across Python versions

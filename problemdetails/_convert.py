@@ -28,7 +28,6 @@ from collections.abc import (
 )
 from collections.abc import Set as AbstractSet
 from datetime import datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import attrs
@@ -64,6 +63,9 @@ def _structure_datetime(value: Any, _: Any) -> datetime:
     try:
         return datetime.fromisoformat(value)
     except ValueError:
+        # Imported here: email is a heavy import that only HTTP-dates need.
+        from email.utils import parsedate_to_datetime  # noqa: PLC0415
+
         return parsedate_to_datetime(value)
 
 
