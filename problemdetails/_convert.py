@@ -36,7 +36,17 @@ from cattrs.gen import make_dict_unstructure_fn
 
 from ._problem import RESERVED_NAMES, Problem
 
-converter = cattrs.Converter()
+
+def _json_array(items: typing.Iterable[Any]) -> list[Any]:
+    # JSON has no sets: a set member is sent as an array, sorted when its
+    # items can be, so that the same problem always renders the same bytes.
+    values = list(items)
+    with contextlib.suppress(TypeError):
+        values.sort()
+    return values
+
+
+converter = cattrs.Converter(unstruct_collection_overrides={AbstractSet: _json_array})
 
 UnstructureHook = Callable[[Any], Any]
 StructureHook = Callable[[Any, Any], Any]

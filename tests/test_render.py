@@ -20,6 +20,7 @@ from problemdetails import (
     ProblemHandler,
     RequestInfo,
     ValidationProblem,
+    parse_problem,
 )
 from problemdetails._render import XML_NAMESPACE, problem_to_dict, to_json, to_xml
 
@@ -368,3 +369,30 @@ class TestXml:
         root = parse_xml(response.body)
         assert root.findtext(f"{NS}flow_id") == "f1"
         assert root.findtext(f"{NS}title") == "Internal Server Error"
+
+
+class Tagged(Problem, type="https://example.com/probs/tagged-render", title="Tagged.", status=409):
+    tags: frozenset[str]
+    ids: set[int] = attrs.field(factory=set[int])
+
+
+class TestSets:
+    """JSON has no sets: set members are sent as arrays, in a stable order."""
+
+    def test_set_members_are_sorted_arrays(self):
+        """Declared and free-form set members render as sorted arrays."""
+        problem = Tagged(tags=frozenset({"b", "a"}), ids={3, 1}, extensions={"more": {"y", "x"}})
+        body = json.loads(render(problem).body)
+        assert (body["tags"], body["ids"], body["more"]) == (["a", "b"], [1, 3], ["x", "y"])
+
+    def test_items_without_order(self):
+        """Items that cannot be ordered are sent in the set's own order."""
+        body = json.loads(render(Problem(status=400, extensions={"mixed": {1, "a"}})).body)
+        assert sorted(map(str, body["mixed"])) == ["1", "a"]
+
+    def test_round_trip(self):
+        """The parser reads the array back as the declared set type."""
+        problem = Tagged(tags=frozenset({"b", "a"}), ids={3})
+        parsed = parse_problem(render(problem).body)
+        assert isinstance(parsed, Tagged)
+        assert (parsed.tags, set(parsed.ids)) == (frozenset({"a", "b"}), {3})
