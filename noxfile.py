@@ -104,10 +104,15 @@ def wheel(session: nox.Session) -> None:
 
 @nox.session(python="3.12")
 def lint(session: nox.Session) -> None:
-    """Ruff's checks and its formatter."""
-    session.install("ruff")
+    """Ruff's checks and its formatter, and the architecture's import contracts."""
+    session.install("ruff", "import-linter")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
+    # A regular install: problemdetails.adapters exists only there (the source
+    # folder is adapters/), and from outside the checkout nothing shadows it.
+    session.install("--no-deps", "--force-reinstall", str(ROOT))
+    with session.chdir(session.create_tmp()):
+        session.run("lint-imports", "--config", str(ROOT / "pyproject.toml"))
 
 
 @nox.session(python="3.12")

@@ -16,7 +16,7 @@ from ._builtin_types import (
     ValidationProblem,
     json_pointer,
 )
-from ._config import Config, ProblemFactory, ReportHook
+from ._config import Config
 from ._errors import (
     ConfigurationError,
     DuplicateProblemTypeError,
@@ -26,12 +26,13 @@ from ._errors import (
     ProblemParseError,
 )
 from ._flow_id import new_flow_id
+from ._mapping import ProblemFactory
+from ._media_types import JSON_MEDIA_TYPE, XML_MEDIA_TYPE
 from ._parse import parse_problem
 from ._pipeline import ProblemHandler, default_handler
 from ._problem import ABOUT_BLANK, Problem
 from ._registry import ProblemRegistry, registry
-from ._render import JSON_MEDIA_TYPE, XML_MEDIA_TYPE
-from ._report import ErrorReport
+from ._report import ErrorReport, ReportHook
 from ._request import HeaderLookup, RequestInfo
 from ._response import ProblemResponse
 
@@ -50,6 +51,7 @@ def __getattr__(name: str) -> Any:
         except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
             return "0+unknown"
     raise AttributeError(f"module 'problemdetails' has no attribute {name!r}")
+
 
 __all__ = [
     "ABOUT_BLANK",

@@ -11,6 +11,7 @@ import attrs
 
 from ._errors import InvalidProblemError
 from ._problem import Problem
+from ._registry import registry
 
 #: The fixed detail of the generic 500: nothing about the failure itself.
 INTERNAL_ERROR_DETAIL = (
@@ -113,7 +114,7 @@ def _field_error(error: object, index: int) -> object:
 def _to_list(errors: Iterable[FieldError | Mapping[str, str]]) -> list[FieldError]:
     given = cast("object", errors)
     if isinstance(given, (str, bytes, Mapping)) or not isinstance(given, Iterable):
-        kind = type(cast("object", given)).__qualname__
+        kind = type(errors).__qualname__
         raise InvalidProblemError(f"errors must be a list of FieldError, got {kind}")
     return [_field_error(error, index) for index, error in enumerate(errors)]  # type: ignore[misc]
 
@@ -123,6 +124,7 @@ class ValidationProblem(
     type="urn:problemdetails:validation-error",
     title="Your request is not valid.",
     status=422,
+    registry=registry,
 ):
     """The request content failed validation; ``errors`` says where and why.
 

@@ -10,21 +10,17 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 import attrs
 
 from ._errors import ConfigurationError
+from ._fields import HEADER_NAME
 from ._flow_id import DEFAULT_MAX_LENGTH, new_flow_id
+from ._mapping import ProblemFactory
+from ._media_types import JSON_MEDIA_TYPE, XML_MEDIA_TYPE
 from ._problem import DEFAULT_TEXT_MAX_LENGTH, RECOMMENDED_NAME, RESERVED_NAMES, Problem
-from ._render import JSON_MEDIA_TYPE, XML_MEDIA_TYPE
-from ._response import HEADER_NAME
+from ._report import ReportHook
 from ._uri import is_absolute, is_uri_reference
 
 if TYPE_CHECKING:
-    from ._report import ErrorReport
     from ._request import RequestInfo
 
-#: A mapping target: a problem class (instantiated with no arguments) or a
-#: callable that builds the problem from the exception, or returns None to let
-#: a less specific mapping decide.
-ProblemFactory = type[Problem] | Callable[[Any], Problem | None]
-ReportHook = Callable[["ErrorReport"], object]
 InstanceSource = Literal["path", "url"] | Callable[["RequestInfo"], str | None] | None
 
 _MEDIA_TYPES = (JSON_MEDIA_TYPE, XML_MEDIA_TYPE)

@@ -37,7 +37,7 @@ from cattrs.gen import make_dict_unstructure_fn
 from ._problem import RESERVED_NAMES, Problem
 
 
-def _json_array(items: typing.Iterable[Any]) -> list[Any]:
+def _set_as_array(items: typing.Iterable[Any]) -> list[Any]:
     # JSON has no sets: a set member is sent as an array, sorted when its
     # items can be, so that the same problem always renders the same bytes.
     values = list(items)
@@ -46,7 +46,7 @@ def _json_array(items: typing.Iterable[Any]) -> list[Any]:
     return values
 
 
-converter = cattrs.Converter(unstruct_collection_overrides={AbstractSet: _json_array})
+converter = cattrs.Converter(unstruct_collection_overrides={AbstractSet: _set_as_array})
 
 UnstructureHook = Callable[[Any], Any]
 StructureHook = Callable[[Any, Any], Any]

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
-from ._config import ProblemFactory
 from ._problem import Problem, is_received
+
+#: A mapping target: a problem class (instantiated with no arguments) or a
+#: callable that builds the problem from the exception, or returns None to let
+#: a less specific mapping decide.
+ProblemFactory = type[Problem] | Callable[[Any], Problem | None]
 
 _MAX_CACHED = 512
 

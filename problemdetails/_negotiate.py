@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ._render import JSON_MEDIA_TYPE, XML_MEDIA_TYPE
+from ._media_types import JSON_MEDIA_TYPE, XML_MEDIA_TYPE
 
 # Media types a client may name for each representation; the problem types
 # themselves and the general ones they refine.

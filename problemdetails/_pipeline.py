@@ -7,12 +7,13 @@ import traceback
 from collections.abc import Mapping, Sequence
 
 from ._builtin_types import INTERNAL_ERROR_DETAIL, InternalError, UpstreamError
-from ._config import Config, ProblemFactory
+from ._config import Config
 from ._flow_id import is_valid_flow_id, new_flow_id
-from ._mapping import ExceptionMapper
+from ._mapping import ExceptionMapper, ProblemFactory
+from ._media_types import JSON_MEDIA_TYPE, XML_MEDIA_TYPE
 from ._negotiate import negotiate
-from ._problem import Problem, is_received, truncate_text
-from ._render import JSON_MEDIA_TYPE, XML_MEDIA_TYPE, problem_to_dict, to_json, to_xml
+from ._problem import Problem, install_default_renderer, is_received, truncate_text
+from ._render import problem_to_dict, to_json, to_xml
 from ._report import ErrorReport, Reporter
 from ._request import RequestInfo
 from ._response import HEADER_NAME, HEADER_VALUE, ProblemResponse
@@ -310,3 +311,6 @@ def default_handler() -> ProblemHandler:
     if _default is None:
         _default = ProblemHandler()
     return _default
+
+
+install_default_renderer(default_handler)

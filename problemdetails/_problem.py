@@ -8,10 +8,10 @@ import logging
 import re
 import sys
 import warnings
-from collections.abc import Generator, Iterable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from contextvars import ContextVar
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol, cast
 
 import attrs
 
@@ -26,8 +26,6 @@ else:  # pragma: no cover - cattrs already depends on typing_extensions
     from typing_extensions import dataclass_transform
 
 if TYPE_CHECKING:
-    from ._pipeline import ProblemHandler
-    from ._registry import ProblemRegistry
     from ._response import ProblemResponse
 
 ABOUT_BLANK = "about:blank"
@@ -134,6 +132,39 @@ def check_member_name(name: str, policy: MemberNamePolicy, owner: str) -> None:
             f"{message}; rename it, or declare the problem class with member_names='warn'"
         )
     warnings.warn(message, UserWarning, stacklevel=4)
+
+
+class Registrar(Protocol):
+    """What declaring a problem type needs of a registry; `ProblemRegistry` is one."""
+
+    def register(self, cls: builtins.type[Problem], /) -> None:
+        """Register *cls* under its type URI."""
+        ...
+
+
+class Renderer(Protocol):
+    """What `Problem.to_response` needs of a handler; `ProblemHandler` is one."""
+
+    def render(self, problem: Problem, /) -> ProblemResponse:
+        """Render *problem* as a response."""
+        ...
+
+
+# What later stages provide to a declaration: the registry that types declared
+# without ``registry=`` join, and the handler to_response() uses by default.
+# Each stage installs its own when imported (the package imports them all), so
+# that this module needs nothing from the stages above it.
+_defaults: dict[str, Any] = {}
+
+
+def install_default_registry(registry: Registrar) -> None:
+    """Make *registry* the one problem types join unless they name another."""
+    _defaults["registry"] = registry
+
+
+def install_default_renderer(factory: Callable[[], Renderer]) -> None:
+    """Make *factory* give the handler that `Problem.to_response` uses by default."""
+    _defaults["renderer"] = factory
 
 
 # Text members are str, or objects that render as one when the response is
@@ -347,7 +378,7 @@ class _ProblemBase(Exception):  # noqa: N818 - a problem is the error, not about
         type: str | None = None,  # noqa: A002 - it is RFC 9457's name for it
         title: str | None = None,
         status: int | None = None,
-        registry: ProblemRegistry | None = None,
+        registry: Registrar | None = None,
         member_names: MemberNamePolicy | None = None,
         log_level: int | str | None = None,
         **kwargs: Any,
@@ -380,10 +411,12 @@ class _ProblemBase(Exception):  # noqa: N818 - a problem is the error, not about
         with contextlib.suppress(ProblemDefinitionError):
             _member_checks(cls)  # type: ignore[arg-type]
         if type is not None and type != ABOUT_BLANK:
+            if registry is None:  # not `or`: an empty registry is falsy
+                registry = _defaults.get("registry")
             if registry is None:
-                from ._registry import registry as default_registry  # noqa: PLC0415
-
-                registry = default_registry
+                raise ProblemDefinitionError(
+                    f"{where}: no registry to register it in; import problemdetails first"
+                )
             registry.register(cls)  # type: ignore[arg-type]
         elif registry is not None:
             raise ProblemDefinitionError(
@@ -551,7 +584,7 @@ class Problem(_ProblemBase):
         """
         return self.headers.items()
 
-    def to_response(self, *, handler: ProblemHandler | None = None) -> ProblemResponse:
+    def to_response(self, *, handler: Renderer | None = None) -> ProblemResponse:
         """Render this problem as a neutral response, ready to return from a view.
 
         The result is a WSGI application, so a Flask view can return it as is and
@@ -562,8 +595,5 @@ class Problem(_ProblemBase):
             handler: the `ProblemHandler` whose settings apply; the default
                 settings when omitted.
         """
-        if handler is None:
-            from ._pipeline import default_handler  # noqa: PLC0415
-
-            handler = default_handler()
-        return handler.render(self)
+        renderer: Renderer = handler if handler is not None else _defaults["renderer"]()
+        return renderer.render(self)

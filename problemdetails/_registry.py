@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from ._errors import DuplicateProblemTypeError
+from ._problem import install_default_registry
 from ._uri import resolve
 
 if TYPE_CHECKING:
@@ -110,3 +111,4 @@ def _resolved(reference: str, base: str) -> str | None:
 
 #: The registry problem classes join unless they name another one.
 registry = ProblemRegistry()
+install_default_registry(registry)

@@ -7,12 +7,18 @@ import re
 from typing import Any, cast
 
 from ._convert import converter, unstructure_plan
+from ._media_types import JSON_MEDIA_TYPE, XML_MEDIA_TYPE, XML_NAMESPACE
 from ._problem import Problem
 from ._uri import resolve
 
-JSON_MEDIA_TYPE = "application/problem+json"
-XML_MEDIA_TYPE = "application/problem+xml"
-XML_NAMESPACE = "urn:ietf:rfc:7807"
+__all__ = [
+    "JSON_MEDIA_TYPE",
+    "XML_MEDIA_TYPE",
+    "XML_NAMESPACE",
+    "problem_to_dict",
+    "to_json",
+    "to_xml",
+]
 
 # Compact, ASCII-only output: escaping non-ASCII (and lone surrogates) means
 # encoding can never fail; NaN and Infinity are not JSON, so they raise here

@@ -8,6 +8,7 @@ import re
 import sys
 import threading
 import traceback
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from types import TracebackType
@@ -18,7 +19,6 @@ import attrs
 from ._problem import is_received
 
 if TYPE_CHECKING:
-    from ._config import ReportHook
     from ._problem import Problem
     from ._request import RequestInfo
 
@@ -61,6 +61,10 @@ class ErrorReport:
     request: RequestInfo | None
     flow_id: str
     unexpected: bool = False
+
+
+#: A reporting hook: a callable given an `ErrorReport` for every 5xx response.
+ReportHook = Callable[[ErrorReport], object]
 
 
 def printable(text: str, limit: int = _MAX_LOGGED_TEXT) -> str:

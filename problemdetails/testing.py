@@ -19,9 +19,13 @@ import contextlib
 import json
 from typing import Any, TypeVar, overload
 
-from ._client_problems import ReceivedProblem, escape_unprintable
-from ._client_reader import default_reader
-from ._client_response import (
+from ._errors import ProblemParseError
+from ._parse import DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, load_document
+from ._problem import ABOUT_BLANK, Problem
+from ._uri import resolve
+from .client._problems import ReceivedProblem, escape_unprintable
+from .client._reader import default_reader
+from .client._response import (
     JSON_PROBLEM,
     XML_PROBLEM,
     headers_of,
@@ -30,11 +34,7 @@ from ._client_response import (
     status_of,
     url_of,
 )
-from ._client_xml import load_xml_document
-from ._errors import ProblemParseError
-from ._parse import DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, load_document
-from ._problem import ABOUT_BLANK, Problem
-from ._uri import resolve
+from .client._xml import load_xml_document
 
 __all__ = ["assert_problem"]
 

@@ -42,7 +42,6 @@ from problemdetails import (
     parse_problem,
     registry,
 )
-from problemdetails._client_xml import load_xml_document, typed_members
 from problemdetails._convert import structure_plan
 from problemdetails._render import to_xml
 from problemdetails.client import (
@@ -58,6 +57,7 @@ from problemdetails.client import (
     problem_from_response,
     raise_for_problem,
 )
+from problemdetails.client._xml import load_xml_document, typed_members
 
 URL = "https://api.example.com/v1/orders/17"
 

@@ -32,7 +32,6 @@ from problemdetails import (
     ValidationProblem,
     parse_problem,
 )
-from problemdetails._client_xml import load_xml_document
 from problemdetails.client import (
     ReceivedProblem,
     RetryableServerError,
@@ -41,6 +40,7 @@ from problemdetails.client import (
     raise_for_problem,
     stamina_hook,
 )
+from problemdetails.client._xml import load_xml_document
 from problemdetails.testing import assert_problem
 
 JSON = "application/problem+json"

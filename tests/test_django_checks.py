@@ -21,11 +21,11 @@ os.environ["DJANGO_SETTINGS_MODULE"] = "django_project.settings"
 django.setup()
 
 from problemdetails import ConfigurationError  # noqa: E402
-from problemdetails.adapters._django_checks import (  # noqa: E402
+from problemdetails.adapters.django import get_handler  # noqa: E402
+from problemdetails.adapters.django._checks import (  # noqa: E402
     check_middleware,
     check_settings,
 )
-from problemdetails.adapters.django import get_handler  # noqa: E402
 
 TESTS = Path(__file__).parent
 KNOWN = (

@@ -80,8 +80,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHt
 
 from problemdetails import ConfigurationError, Problem, ProblemHandler
 
-from . import _django_checks
-from ._django_http import (
+from . import _checks
+from ._http import (
     DEFAULTS,
     after_suspicious,
     is_django_error_page,
@@ -129,7 +129,7 @@ def get_handler() -> ProblemHandler:
     handler = _handler
     if handler is None:
         try:
-            config = _django_checks.config_from_settings()
+            config = _checks.config_from_settings()
         except ConfigurationError as error:
             raise ImproperlyConfigured(str(error)) from error
         handler = _handler = ProblemHandler(config, defaults=DEFAULTS)
@@ -138,7 +138,7 @@ def get_handler() -> ProblemHandler:
 
 def _forget_handler(*, setting: str, **_: object) -> None:
     global _handler  # noqa: PLW0603
-    if setting == _django_checks.SETTING:
+    if setting == _checks.SETTING:
         _handler = None
 
 

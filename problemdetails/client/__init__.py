@@ -31,18 +31,8 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from ._client_integrations import (
-    TenacityKwargs,
-    async_retry_transport,
-    retry_transport,
-    stamina_hook,
-    stamina_retry,
-    tenacity_kwargs,
-    tenacity_retry,
-    tenacity_wait,
-    urllib3_retry,
-)
-from ._client_problems import (
+from ._httpx import async_retry_transport, retry_transport
+from ._problems import (
     ClientError,
     HttpExchange,
     ReceivedProblem,
@@ -51,9 +41,12 @@ from ._client_problems import (
     RetryableServerError,
     ServerError,
 )
-from ._client_reader import ProblemReader, default_reader
-from ._client_response import PROBLEM_MEDIA_TYPES
-from ._client_retry import IDEMPOTENT_METHODS, RetryPolicy, parse_retry_after
+from ._reader import ProblemReader, default_reader
+from ._response import PROBLEM_MEDIA_TYPES
+from ._retry import IDEMPOTENT_METHODS, RetryPolicy, parse_retry_after
+from ._stamina import stamina_hook, stamina_retry
+from ._tenacity import TenacityKwargs, tenacity_kwargs, tenacity_retry, tenacity_wait
+from ._urllib3 import urllib3_retry
 
 R = TypeVar("R")
 

@@ -18,7 +18,7 @@ from typing import Any, ClassVar, cast, overload
 
 import attrs
 
-from ._problem import Problem, lenient_construction
+from problemdetails._problem import Problem, lenient_construction
 
 #: Where a received problem keeps its `HttpExchange` (a name no member can take).
 _EXCHANGE_KEY = "_problemdetails_http"

@@ -7,8 +7,17 @@ from typing import Any, TypeVar, cast
 
 import attrs
 
-from ._client_problems import GROUPS, HttpExchange, ReceivedProblem, regroup
-from ._client_response import (
+from problemdetails._convert import structure_plan
+from problemdetails._errors import ConfigurationError, ProblemParseError
+from problemdetails._flow_id import is_valid_flow_id
+from problemdetails._parse import DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, parse_problem
+from problemdetails._problem import ABOUT_BLANK, Problem, lenient_construction
+from problemdetails._registry import ProblemRegistry
+from problemdetails._registry import registry as default_registry
+from problemdetails._uri import is_uri_reference, resolve
+
+from ._problems import GROUPS, HttpExchange, ReceivedProblem, regroup
+from ._response import (
     JSON_PROBLEM,
     XML_PROBLEM,
     aread_body,
@@ -21,16 +30,8 @@ from ._client_response import (
     status_of,
     url_of,
 )
-from ._client_retry import RetryPolicy, parse_retry_after
-from ._client_xml import load_xml_document, typed_members
-from ._convert import structure_plan
-from ._errors import ConfigurationError, ProblemParseError
-from ._flow_id import is_valid_flow_id
-from ._parse import DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, parse_problem
-from ._problem import ABOUT_BLANK, Problem, lenient_construction
-from ._registry import ProblemRegistry
-from ._registry import registry as default_registry
-from ._uri import is_uri_reference, resolve
+from ._retry import RetryPolicy, parse_retry_after
+from ._xml import load_xml_document, typed_members
 
 R = TypeVar("R")
 

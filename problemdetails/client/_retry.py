@@ -12,10 +12,11 @@ from typing import Any, cast
 
 import attrs
 
-from ._client_problems import exchange_of
-from ._client_response import attr, headers_of, method_of, status_of
-from ._errors import ConfigurationError
-from ._problem import Problem
+from problemdetails._errors import ConfigurationError
+from problemdetails._problem import Problem
+
+from ._problems import exchange_of
+from ._response import attr, headers_of, method_of, status_of
 
 #: Methods RFC 9110 section 9.2.2 defines as idempotent.
 IDEMPOTENT_METHODS = frozenset(("GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"))
@@ -278,3 +279,15 @@ def _facts(outcome: object) -> _Facts | None:
             return _response_facts(response, status)
         return None, None, None, None
     return None
+
+
+#: Exception types a retry integration also retries, with plain backoff.
+ExceptionTypes = type[BaseException] | tuple[type[BaseException], ...]
+
+
+def concerns(error: BaseException, also_on: ExceptionTypes) -> bool:
+    """Return whether the policy decides about *error* (problems, HTTP errors, *also_on*)."""
+    kinds = also_on if isinstance(also_on, tuple) else (also_on,)
+    if isinstance(error, (Problem, *kinds)):
+        return True
+    return status_of(attr(error, "response")) is not None

@@ -37,8 +37,8 @@ from xml.parsers import expat
 
 import attrs
 
-from ._errors import ProblemParseError
-from ._render import XML_NAMESPACE
+from problemdetails._errors import ProblemParseError
+from problemdetails._media_types import XML_NAMESPACE
 
 _ROOT = f"{XML_NAMESPACE} problem"
 _STATUS = re.compile(r"[ \t\r\n]*([0-9]{1,3})[ \t\r\n]*")
