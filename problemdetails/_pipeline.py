@@ -86,6 +86,13 @@ class ProblemHandler:
         self._own_headers = frozenset(
             ("content-type", "content-length", (config.flow_id_header or "").lower())
         )
+        # The headers every response of a media type starts with, made once.
+        # The body's form was chosen by Accept: caches must key on it too
+        # (RFC 9110 section 12.5.5), as 404, 405 and 410 may be cached.
+        vary = (("Vary", "Accept"),) if len(self._offers) > 1 else ()
+        self._leading = {
+            offer: (("Content-Type", offer), *vary) for offer in (*self._offers, JSON_MEDIA_TYPE)
+        }
 
     def flow_id(self, request: RequestInfo | None) -> str:
         """Return the request's flow id if it is safe to echo, else a new one.
@@ -273,9 +280,12 @@ class ProblemHandler:
         if config.text_max_length is not None:
             _cap_text(members, config.text_max_length)
         body = to_xml(members) if media_type == XML_MEDIA_TYPE else to_json(members)
-        # The body's form was chosen by Accept: caches must key on it too
-        # (RFC 9110 section 12.5.5), as 404, 405 and 410 may be cached.
-        headers = self._headers(media_type, flow_id, vary=len(self._offers) > 1)
+        headers = [*self._leading[media_type]]
+        header = config.flow_id_header
+        if header is not None:
+            headers.append((header, flow_id))
+        # Checked again here: http_headers() may be overridden, and a
+        # problem's headers dict changed after it was made.
         for name, value in problem.http_headers():
             if not HEADER_NAME.fullmatch(name) or not HEADER_VALUE.fullmatch(value):
                 raise ValueError(f"problem header {name!r} is not a valid HTTP field")
@@ -283,17 +293,11 @@ class ProblemHandler:
                 headers.append((name, value))
         return ProblemResponse(problem.status, tuple(headers), body)
 
-    def _headers(self, media_type: str, flow_id: str, *, vary: bool) -> list[tuple[str, str]]:
-        headers = [("Content-Type", media_type)]
-        if vary:
-            headers.append(("Vary", "Accept"))
-        if self.config.flow_id_header is not None:
-            headers.append((self.config.flow_id_header, flow_id))
-        return headers
-
     def _fallback(self, flow_id: str) -> ProblemResponse:
         # Always JSON, whatever was asked for: nothing here was negotiated.
-        headers = self._headers(JSON_MEDIA_TYPE, flow_id, vary=False)
+        headers = [("Content-Type", JSON_MEDIA_TYPE)]
+        if self.config.flow_id_header is not None:
+            headers.append((self.config.flow_id_header, flow_id))
         return ProblemResponse(
             _FALLBACK_STATUS, tuple(headers), _fallback_body(flow_id, self.config.flow_id_member)
         )
