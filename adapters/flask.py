@@ -124,6 +124,7 @@ _END: Any = object()
 _BODILESS = frozenset((204, 304))
 _CUT_SHORT = "exception after the streamed response started; it is cut short"
 _CLOSE_FAILED = "closing the failed streamed response failed"
+_CLOSE_REFUSED_FAILED = "closing the response the server refused failed"
 _FINISH_FAILED = "after_request functions failed on the error response; it is sent without them"
 
 # The environ key that says an unexpected exception of the request propagates.
@@ -361,7 +362,8 @@ class _AppState:
     def process_response(self, response: Response) -> Response:
         """The app's ``process_response``: takes a streamed body's first chunk first."""
         body = response.response
-        if type(body) is not list and response.is_streamed and not response.direct_passthrough:
+        # werkzeug's is_streamed (no len()) without raising a TypeError to find out.
+        if type(body) is not list and not hasattr(type(body), "__len__"):
             self.prime(response)
         return self._process_response(response)
 
@@ -370,6 +372,8 @@ class _AppState:
 
         A failure raises here, where Flask answers it as an unexpected error.
         """
+        if response.direct_passthrough:
+            return  # a file wrapper (send_file), for the server to send as it is
         environ = request.environ
         status = response.status_code
         if environ.get("REQUEST_METHOD") == "HEAD" or status < 200 or status in _BODILESS:  # noqa: PLR2004 - 1xx
@@ -400,7 +404,7 @@ class _AppState:
             try:
                 start.flush()
             except Exception as error:  # noqa: BLE001 - the server refused the app's response
-                close(self.handler, iterable, environ, _CLOSE_FAILED)
+                close(self.handler, iterable, environ, _CLOSE_REFUSED_FAILED)
                 return self.escaped(error, environ, start)
             return iterable
 
@@ -409,7 +413,7 @@ class _AppState:
     def escaped(
         self, error: Exception, environ: WSGIEnvironment, start: HeldStart
     ) -> Iterable[bytes]:
-        """Answer *error*, which escaped Flask's own handling, with the generic 500.
+        """Answer *error*, which escaped Flask's own handling, as the error handler would.
 
         Called while it is being handled, after the request context is gone
         (a ``teardown_request`` function that raised, mostly): the problem

@@ -18,6 +18,7 @@ import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from wsgiref.handlers import SimpleHandler
 
 import pytest
 from apps.flask_errors import BODIES, SECRET, Misconfigured, ShelfMissing, create_app
@@ -434,6 +435,31 @@ class TestTeardown:
 
         assert_generic_500(get(app.test_client(), "/ok"))
         assert_one_error(records, "/ok", Hostile)
+
+
+class TestRefusedResponses:
+    """A response the server refuses is replaced by a problem only where nothing of it stays."""
+
+    def test_refused_hop_by_hop_header(self, app):
+        """wsgiref refuses a hop-by-hop header: the generic 500 replaces the whole response."""
+        environ = Client(app).get("/refused-header/hop").request.environ
+        environ.update(HTTP_X_FLOW_ID=FLOW)
+        output, errors = io.BytesIO(), io.StringIO()
+
+        SimpleHandler(io.BytesIO(), output, errors, environ, multithread=False).run(app)
+
+        head, _, body = output.getvalue().partition(b"\r\n\r\n")
+        status, *lines = head.decode("latin-1").split("\r\n")
+        assert status == "HTTP/1.0 500 Internal Server Error"
+        assert [line.partition(":")[0] for line in lines] == [
+            "Date",
+            "Content-Type",
+            "Vary",
+            "X-Flow-ID",
+            "Content-Length",
+        ]
+        assert json.loads(body) == GENERIC_500
+        assert errors.getvalue() == ""
 
 
 class TestStreamedResponses:

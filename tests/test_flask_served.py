@@ -121,6 +121,18 @@ class TestTeardownUnderGunicorn:
         assert pid(served) == worker
 
 
+class TestRefusedUnderGunicorn:
+    def test_refused_header_is_not_mixed_into_a_problem(self, served):
+        """A header gunicorn refuses after others: its own 500, none of the app's headers."""
+        response = served.client.get("/refused-header/nul")
+
+        assert response.status_code == 500
+        assert response.headers.get_list("Content-Type") == ["text/html"]
+        assert "Set-Cookie" not in response.headers
+        assert SECRET not in response.text
+        assert SECRET not in str(response.headers)
+
+
 class TestStreamsUnderGunicorn:
     @pytest.mark.parametrize("path", ["/stream/early", "/stream/early-context"])
     def test_failure_before_the_first_chunk(self, served, path):

@@ -108,7 +108,9 @@ def create_app(**settings: Any) -> Flask:  # noqa: C901 - one route per case
     after it, ``empty`` and ``ok`` do not fail, ``context`` reads the request
     from a ``stream_with_context`` generator), ``/body/<kind>`` (a
     `ClosingBody`: ``ok``, ``early``, ``late``, ``early-close-raises``), and
-    ``/abort-response`` (``flask.abort`` with a response).
+    ``/abort-response`` (``flask.abort`` with a response), and
+    ``/refused-header/<kind>`` (a header servers refuse: ``hop``, a hop-by-hop
+    header, or ``nul``, a value with NUL).
     """
     app = Flask(__name__)
     ProblemDetails(app, **settings)
@@ -162,5 +164,11 @@ def create_app(**settings: Any) -> Flask:  # noqa: C901 - one route per case
     @app.get("/abort-response")
     def abort_response() -> str:
         abort(Response("teapot", status=418))
+
+    @app.get("/refused-header/<kind>")
+    def refused_header(kind: str) -> Response:
+        # werkzeug lets both through; servers refuse one or the other.
+        headers = {"hop": {"Connection": "close"}, "nul": {"X-Note": f"a\x00{SECRET}"}}[kind]
+        return Response("made", headers={"Set-Cookie": f"session={SECRET}", **headers})
 
     return app
