@@ -15,8 +15,14 @@ run interleaved in the same process, and the per-request time is the minimum
   ``uuid4`` flow id, the same headers). Aim: 1.05x or less.
 - ``error: unknown URL``: werkzeug's 404 through the extension, against a
   hand-written ``@app.errorhandler(404)`` building the same document.
+- ``error: unexpected exception``: a view raising ``RuntimeError``, answered
+  with the generic 500 (with ``got_request_exception`` sent, and one log
+  record, here below the logger's level), against a hand-written
+  ``@app.errorhandler(Exception)`` building the same document.
 - ``success: Flask``: a view that does not fail, with and without the
-  extension. Aim: no measurable difference.
+  extension, its body a string and a generator (the extension takes a
+  streamed body's first chunk before the request ends). Aim: no measurable
+  difference.
 - ``success: WSGI``: the same for ``ProblemDetailsMiddleware`` around a bare
   WSGI app (list body, and generator body) and around the Flask app.
 """
@@ -51,7 +57,20 @@ def extension_app() -> Flask:
     def ok() -> dict[str, bool]:
         return {"ok": True}
 
+    @app.get("/crash")
+    def crash() -> str:
+        raise RuntimeError(DETAIL)
+
+    @app.get("/stream")
+    def stream() -> Response:
+        return Response(chunks())
+
     return app
+
+
+def chunks() -> Iterator[bytes]:
+    yield b"o"
+    yield b"k"
 
 
 def problem_json(members: dict[str, Any], status: int) -> Response:
@@ -88,6 +107,22 @@ def hand_written_app() -> Flask:
     def not_found(error: NotFound) -> Response:
         return problem_json({"type": "about:blank", "title": "Not Found", "status": 404}, 404)
 
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception) -> Response:
+        return problem_json(
+            {
+                "type": "about:blank",
+                "title": "Internal Server Error",
+                "status": 500,
+                "detail": INTERNAL_DETAIL,
+            },
+            500,
+        )
+
+    @app.get("/crash")
+    def crash() -> str:
+        raise RuntimeError(DETAIL)
+
     @app.get("/fail")
     def fail() -> str:
         raise HandOutOfCredit(balance=30, accounts=ACCOUNTS, detail=DETAIL)
@@ -97,6 +132,11 @@ def hand_written_app() -> Flask:
         return {"ok": True}
 
     return app
+
+
+INTERNAL_DETAIL = (
+    "The server encountered an unexpected condition that prevented it from fulfilling the request."
+)
 
 
 def bare_list(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
@@ -134,12 +174,13 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--number", type=int, default=2_000)
     args = parser.parse_args()
-    # Client errors are logged at DEBUG; keep the benchmark free of log output.
-    logging.getLogger("problemdetails").setLevel(logging.WARNING)
-
     extension, hand = extension_app(), hand_written_app()
+    # Keep the benchmark free of log output: the hand-written code logs nothing.
+    for logger in (logging.getLogger("problemdetails"), extension.logger):
+        logger.setLevel(logging.CRITICAL)
     plain = Flask("bench_plain")
-    plain.add_url_rule("/ok", view_func=lambda: {"ok": True})
+    plain.add_url_rule("/ok", "ok", view_func=lambda: {"ok": True})
+    plain.add_url_rule("/stream", "stream", view_func=lambda: Response(chunks()))
     rows = [
         compare(
             "error: raised problem",
@@ -158,10 +199,26 @@ def main() -> None:
             number=args.number,
         ),
         compare(
+            "error: unexpected exception (500)",
+            extension,
+            hand,
+            "/crash",
+            repeat=args.repeat,
+            number=args.number,
+        ),
+        compare(
             "success: Flask + extension",
             extension,
             plain,
             "/ok",
+            repeat=args.repeat,
+            number=args.number,
+        ),
+        compare(
+            "success: Flask streamed body",
+            extension,
+            plain,
+            "/stream",
             repeat=args.repeat,
             number=args.number,
         ),
