@@ -114,13 +114,16 @@ class ProblemHandler:
             flow_id = factory()
         except Exception:  # noqa: BLE001 - the error path cannot fail
             flow_id = new_flow_id()
-            self._reporter.failed("finding a flow id", flow_id)
+            self._reporter.failed("finding a flow id", flow_id, request=request)
             return flow_id
         if is_valid_flow_id(flow_id, config.flow_id_max_length):
             return flow_id
         flow_id = new_flow_id()
         self._reporter.failed(
-            "flow_id_factory (it returned no valid flow id)", flow_id, exc_info=False
+            "flow_id_factory (it returned no valid flow id)",
+            flow_id,
+            exc_info=False,
+            request=request,
         )
         return flow_id
 
@@ -179,7 +182,10 @@ class ProblemHandler:
             # Logged once, here, with the factory's traceback and the flow id the
             # client gets; the generic 500 that follows is not logged again.
             self._reporter.failed(
-                f"mapping {type(exception).__name__} to a problem", flow_id, status=500
+                f"mapping {type(exception).__name__} to a problem",
+                flow_id,
+                status=500,
+                request=request,
             )
             return self._respond(problem, request, exception, flow_id, log=False, unexpected=True)
         if problem is None:
@@ -229,7 +235,9 @@ class ProblemHandler:
                 flow_id = new_flow_id()
             # Logged here, once, with the rendering failure's traceback; the
             # hooks still hear of the 500 the client got.
-            self._reporter.failed(f"rendering a {type(problem).__name__}", flow_id, status=500)
+            self._reporter.failed(
+                f"rendering a {type(problem).__name__}", flow_id, status=500, request=request
+            )
             report = ErrorReport(
                 problem=InternalError(),
                 exception=exception,

@@ -38,6 +38,10 @@ RESERVED_NAMES = frozenset((*STANDARD_MEMBERS, "flow_id", "extensions", "headers
 
 _STANDARD_SET = frozenset(STANDARD_MEMBERS)
 
+#: Where the client side keeps a received problem's HTTP exchange (a name no
+#: member can take); the server pipeline reads it to log the upstream's facts.
+EXCHANGE_KEY = "_problemdetails_http"
+
 #: Longest ``title`` or ``detail`` sent (and shown by ``str()``), in characters.
 DEFAULT_TEXT_MAX_LENGTH = 4096
 _ELLIPSIS = "\u2026"

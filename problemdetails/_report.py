@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import re
 import sys
 import threading
 import traceback
@@ -16,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ._problem import is_received
+from ._problem import ABOUT_BLANK, EXCHANGE_KEY, is_received
+from ._text import printable as escape_to_line
 
 if TYPE_CHECKING:
     from ._problem import Problem
@@ -30,13 +30,8 @@ _MAX_PENDING = 64
 # traceback module itself stops at cycles, and so does this check.
 _MAX_CHAIN = 32
 _MAX_LOGGED_TEXT = 200
-
-# Text from elsewhere (an upstream's type URI or flow id) must not forge log
-# lines or hide in invisible characters: controls, line and paragraph
-# separators and the format characters (bidirectional overrides, zero-width).
-_UNPRINTABLE = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]"
-)
+_MAX_WHERE = 2048
+_MAX_METHOD = 32
 
 _ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
 
@@ -68,10 +63,31 @@ ReportHook = Callable[[ErrorReport], object]
 
 
 def printable(text: str, limit: int = _MAX_LOGGED_TEXT) -> str:
-    """Return *text* fit for one log line: invisible characters escaped, length capped."""
-    if len(text) > limit:
-        text = text[:limit] + "..."
-    return _UNPRINTABLE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+    """Return text from elsewhere fit for one log line: escaped, capped (see `_text`)."""
+    return escape_to_line(text, limit)
+
+
+def _facts(
+    flow_id: str | None, status: int | None, problem_type: str | None, request: RequestInfo | None
+) -> tuple[str, dict[str, Any]]:
+    """Return the request's "METHOD /path" and the attributes every record carries.
+
+    Every record the library writes has the same attributes, so that a
+    format string naming one of them never fails on another record.
+    """
+    method = path = native = None
+    if request is not None:
+        method, path, native = request.method, request.path, request.native
+    where = " ".join(part for part in (method, path) if isinstance(part, str) and part)
+    return printable(where, _MAX_WHERE), {
+        "flow_id": flow_id,
+        "status": status,
+        "status_code": status,
+        "problem_type": problem_type,
+        "method": method,
+        "path": path,
+        "request": native,
+    }
 
 
 class _UnformattableError(Exception):
@@ -194,27 +210,14 @@ class Reporter:
                 if self._logger.isEnabledFor(level):
                     self._log(level, report)
             except Exception:  # noqa: BLE001 - a log handler must not break the response
-                self.failed("logging", report.flow_id)
+                self.failed("logging", report.flow_id, request=report.request)
         if report.problem.status >= _SERVER_ERROR and self._hooks:
             self._run_hooks(report)
 
     def _log(self, level: int, report: ErrorReport) -> None:
         problem = report.problem
         status = problem.status
-        request = report.request
-        method = path = native = None
-        if request is not None:
-            method, path, native = request.method, request.path, request.native
-        where = " ".join(part for part in (method, path) if part)
-        extra: dict[str, Any] = {
-            "flow_id": report.flow_id,
-            "status": status,
-            "status_code": status,
-            "problem_type": problem.type,
-            "method": method,
-            "path": path,
-            "request": native,
-        }
+        where, extra = _facts(report.flow_id, status, problem.type, report.request)
         exception = report.exception
         upstream = _upstream(exception) if report.unexpected else None
         exc_info: _ExcInfo | None = None
@@ -239,9 +242,11 @@ class Reporter:
     def _upstream_message(
         upstream: Problem, extra: dict[str, Any]
     ) -> tuple[str, tuple[object, ...]]:
-        exchange = getattr(upstream, "http", None)
+        # Read where the client side keeps it: a member named "http" may hide it.
+        exchange = upstream.__dict__.get(EXCHANGE_KEY)
         url = getattr(exchange, "url", None)
         method = getattr(exchange, "method", None)
+        method = printable(method, _MAX_METHOD) if isinstance(method, str) else None
         # Query strings often carry tokens; the path finds the call.
         url = printable(url.partition("?")[0].partition("#")[0]) if isinstance(url, str) else None
         received_status = getattr(exchange, "status", None)
@@ -254,7 +259,7 @@ class Reporter:
             upstream_flow_id=flow_id,
             upstream_url=url,
         )
-        call = " ".join(part for part in (method if isinstance(method, str) else None, url) if part)
+        call = " ".join(part for part in (method, url) if part)
         return (
             (
                 "failed: upstream %s answered %d %s (upstream flow id %s); answered with a %d "
@@ -276,7 +281,9 @@ class Reporter:
                 try:
                     hook(report)
                 except Exception:  # noqa: BLE001, PERF203 - a hook must not break the response
-                    self.failed(f"reporting hook {_name(hook)}", report.flow_id)
+                    self.failed(
+                        f"reporting hook {_name(hook)}", report.flow_id, request=report.request
+                    )
             return
         for hook in self._hooks:
             try:
@@ -286,6 +293,7 @@ class Reporter:
                         f"reporting hook {_name(hook)} (skipped: {_MAX_PENDING} calls pending)",
                         report.flow_id,
                         exc_info=False,
+                        request=report.request,
                     )
                     continue
                 future.result(timeout=self._timeout)
@@ -294,9 +302,10 @@ class Reporter:
                     f"reporting hook {_name(hook)} (still running after {self._timeout}s)",
                     report.flow_id,
                     exc_info=False,
+                    request=report.request,
                 )
             except Exception:  # noqa: BLE001
-                self.failed(f"reporting hook {_name(hook)}", report.flow_id)
+                self.failed(f"reporting hook {_name(hook)}", report.flow_id, request=report.request)
 
     def _submit(self, hook: ReportHook, report: ErrorReport) -> Future[object] | None:
         # Hooks that hang must not make reports (and the tracebacks they hold)
@@ -323,24 +332,35 @@ class Reporter:
             self._pending -= 1
 
     def failed(
-        self, what: str, flow_id: str | None, *, status: int | None = None, exc_info: bool = True
+        self,
+        what: str,
+        flow_id: str | None,
+        *,
+        status: int | None = None,
+        exc_info: bool = True,
+        request: RequestInfo | None = None,
     ) -> None:
         """Log that *what* failed (with the current exception); never raises.
 
-        A failure that changed the response (*status* given) is an error; one
-        the client never noticed is a warning.
+        A failure that changed the response (*status* given: the client got
+        the generic 500) is the response's one ERROR record, with the same
+        attributes as every other; one the client never noticed is a warning.
         """
         level = logging.ERROR if status is not None else logging.WARNING
         # Nowhere is left to report a failure of logging itself.
         with contextlib.suppress(Exception):
             current = sys.exc_info()[1] if exc_info else None
+            problem_type = ABOUT_BLANK if status is not None else None
+            where, extra = _facts(flow_id, status, problem_type, request)
+            message, args = "%s failed (flow id %s)", (what, flow_id)
+            if where:
+                message, args = "%s: " + message, (where, *args)
             self._logger.log(
                 level,
-                "%s failed (flow id %s)",
-                what,
-                flow_id,
+                message,
+                *args,
                 exc_info=None if current is None else loggable(current),
-                extra={"flow_id": flow_id, "status": status, "status_code": status},
+                extra=extra,
             )
 
 

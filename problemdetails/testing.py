@@ -22,8 +22,9 @@ from typing import Any, TypeVar, overload
 from ._errors import ProblemParseError
 from ._parse import DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, load_document
 from ._problem import ABOUT_BLANK, Problem
+from ._text import escape_unprintable
 from ._uri import resolve
-from .client._problems import ReceivedProblem, escape_unprintable
+from .client._problems import ReceivedProblem
 from .client._reader import default_reader
 from .client._response import (
     JSON_PROBLEM,

@@ -214,7 +214,8 @@ class TestInProcess:
             if record.levelno == logging.WARNING and record.name == pipeline_logger(fault_stack)
         ]
         flow_id = reply.header("X-Flow-ID")
-        assert warnings == ([f"{WARNINGS[fault]} (flow id {flow_id})"] if fault in WARNINGS else [])
+        expected = f"GET /fault/{fault}: {WARNINGS.get(fault)} (flow id {flow_id})"
+        assert warnings == ([expected] if fault in WARNINGS else [])
         assert fault_stack.get("/ok").status == 200
 
     def test_hanging_hook_does_not_hold_the_response(self, fault_stack):

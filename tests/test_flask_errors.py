@@ -270,7 +270,8 @@ class TestOneRecordPerError:
         assert_generic_500(response)
         (record,) = at_least(records, logging.WARNING)
         assert record.levelno == logging.ERROR
-        assert record.getMessage().startswith("mapping KeyError to a problem failed")
+        assert record.getMessage().startswith("GET /key: mapping KeyError to a problem failed")
+        assert (record.method, record.path, record.status_code) == ("GET", "/key", 500)  # type: ignore[attr-defined]
         assert record.exc_info is not None
         assert isinstance(record.exc_info[1], RuntimeError)
         assert isinstance(record.exc_info[1].__context__, KeyError)

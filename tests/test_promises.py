@@ -138,6 +138,16 @@ class TestUpstreamProblems:
         assert UPSTREAM_FLOW_ID in message
         assert FLOW in message
 
+    def test_hostile_upstream_text_cannot_break_the_log(self, make_stack, records, name: str):
+        """Surrogates, tag and bidi characters from upstream are escaped in the record."""
+        make_stack(name).get("/attack/upstream-hostile-type")
+        (record,) = at_least(records, logging.WARNING)
+        text = assert_formattable(record)
+        text.encode("utf-8")  # what every file and stream handler does with it
+        assert record.upstream_type == (  # type: ignore[attr-defined]
+            "https://example.com/probs/\\ud800\\U000e0041\\u202e"
+        )
+
     def test_upstream_page_that_is_no_problem(self, make_stack, name: str):
         """An upstream's HTML error page raised by the client is a 502 as well."""
         reply = make_stack(name).get("/attack/upstream-html")
@@ -290,6 +300,47 @@ class TestOneRecordPerError:
         # Django also logs every 4xx response as a WARNING of its own, as always.
         (record,) = [r for r in at_least(records, logging.INFO) if hasattr(r, "problem_type")]
         assert (record.levelno, record.status_code) == (logging.INFO, 429)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("name", STACKS)
+class TestFailuresOfTheErrorPath:
+    """When rendering or mapping fails, the one ERROR record still names the request."""
+
+    FACTS = ("flow_id", "method", "path", "status_code", "problem_type", "request")
+
+    def test_rendering_fails(self, make_stack, records, name: str):
+        """A member JSON cannot encode: the minimal 500, and one record with every fact."""
+        reply = make_stack(name).get("/attack/render-fails")
+        assert reply.status == 500
+        (record,) = at_least(records, logging.WARNING)
+        assert record.levelno == logging.ERROR
+        assert {key: getattr(record, key) for key in self.FACTS[:-1]} == {
+            "flow_id": FLOW,
+            "method": "GET",
+            "path": "/attack/render-fails",
+            "status_code": 500,
+            "problem_type": "about:blank",
+        }
+        assert hasattr(record, "request")
+        logging.Formatter("%(method)s %(path)s %(status_code)s %(problem_type)s").format(record)
+
+    def test_mapping_fails(self, make_stack, records, name: str):
+        """A mapping factory that raises: the generic 500, one record with every fact."""
+
+        def broken(error: LookupError) -> Problem:
+            raise RuntimeError(SECRET)
+
+        reply = make_stack(name, mappings={LookupError: broken}).get("/attack/mapping-fails")
+        assert (reply.status, body_of(reply)["detail"]) == (500, INTERNAL_DETAIL)
+        (record,) = at_least(records, logging.WARNING)
+        assert (record.levelno, record.method, record.path) == (  # type: ignore[attr-defined]
+            logging.ERROR,
+            "GET",
+            "/attack/mapping-fails",
+        )
+        assert record.getMessage() == (
+            f"GET /attack/mapping-fails: mapping LookupError to a problem failed (flow id {FLOW})"
+        )
 
 
 class TestOutsideARequest:

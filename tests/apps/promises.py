@@ -51,10 +51,20 @@ class Throttled(
     """A type that chooses the level its occurrences are logged at."""
 
 
-def upstream_response(status: int = 403, *, content_type: str = "application/problem+json") -> Any:
+#: A type URI and flow id no log file can write as they are: a lone surrogate
+#: (a legal JSON escape), a tag character and a bidirectional override.
+HOSTILE_TYPE = "https://example.com/probs/\ud800\U000e0041\u202e"
+
+
+def upstream_response(
+    status: int = 403,
+    *,
+    content_type: str = "application/problem+json",
+    type_uri: str = "https://example.com/probs/promises/out-of-credit",
+) -> Any:
     """Return the response an upstream service sent: a problem full of secrets."""
     document = {
-        "type": "https://example.com/probs/promises/out-of-credit",
+        "type": type_uri,
         "title": f"Upstream title {SECRET}",
         "status": status,
         "detail": f"Upstream detail {SECRET}",
@@ -113,8 +123,12 @@ def _raising(make: Callable[[], BaseException]) -> Callable[[], NoReturn]:
     return attack
 
 
-def _upstream(status: int = 403, content_type: str = "application/problem+json") -> NoReturn:
-    raise_for_problem(upstream_response(status, content_type=content_type))
+def _upstream(
+    status: int = 403,
+    content_type: str = "application/problem+json",
+    type_uri: str = "https://example.com/probs/promises/out-of-credit",
+) -> NoReturn:
+    raise_for_problem(upstream_response(status, content_type=content_type, type_uri=type_uri))
     raise AssertionError("an error response always raises")  # pragma: no cover
 
 
@@ -124,6 +138,9 @@ ATTACKS: dict[str, Callable[[], Any]] = {
     "upstream-401": partial(_upstream, 401),
     "upstream-500": partial(_upstream, 500),
     "upstream-html": partial(_upstream, 502, "text/html"),
+    "upstream-hostile-type": partial(_upstream, 409, type_uri=HOSTILE_TYPE),
+    "render-fails": _raising(lambda: Problem(status=409, extensions={"opaque": object()})),
+    "mapping-fails": _raising(lambda: LookupError(SECRET)),
     "httpstatus": _raising(lambda: Problem(status=HTTPStatus.CONFLICT, detail="Version 3 exists.")),
     "wrong-member-type": _raising(
         lambda: OutOfCredit(balance="thirty", accounts="notalist")  # type: ignore[arg-type]
