@@ -95,8 +95,10 @@ class _UnformattableError(Exception):
 
 
 def _formats(exception: BaseException) -> bool:
-    # Walks what logging's formatter will walk (the exception and its chain),
-    # calling the parts that user code can break: notes, __getattr__, str().
+    # Walks what log handlers walk (the exception and its chain), calling the
+    # parts user code can break: the traceback module's needs, and what error
+    # reporters such as Django's AdminEmailHandler use (str, repr, notes as
+    # strings, equality and hashing, a class that tells the truth).
     seen: set[int] = set()
     pending: list[BaseException] = [exception]
     try:
@@ -105,6 +107,8 @@ def _formats(exception: BaseException) -> bool:
             if id(current) in seen:
                 continue
             seen.add(id(current))
+            if not _behaves(current):
+                return False
             traceback.format_exception_only(type(current), current)
             pending.extend(
                 linked
@@ -114,6 +118,21 @@ def _formats(exception: BaseException) -> bool:
     except Exception:  # noqa: BLE001 - exactly what is being tested for
         return False
     return True
+
+
+def _behaves(exception: BaseException) -> bool:
+    """Return whether *exception* answers what log handlers ask as they expect; may raise."""
+    str(exception)  # str() and repr() raise themselves for a non-str result
+    repr(exception)
+    hash(exception)
+    notes: object = getattr(exception, "__notes__", None)
+    if notes is not None:
+        if not isinstance(notes, list):
+            return False
+        items: list[object] = notes  # pyright: ignore[reportUnknownVariableType]
+        if not all(isinstance(note, str) for note in items):
+            return False
+    return exception.__class__ is type(exception) and bool(exception == exception)  # noqa: PLR0124
 
 
 def loggable(exception: BaseException) -> _ExcInfo:
@@ -352,7 +371,8 @@ class Reporter:
             current = sys.exc_info()[1] if exc_info else None
             problem_type = ABOUT_BLANK if status is not None else None
             where, extra = _facts(flow_id, status, problem_type, request)
-            message, args = "%s failed (flow id %s)", (what, flow_id)
+            message = "%s failed (flow id %s)"
+            args: tuple[object, ...] = (what, flow_id)
             if where:
                 message, args = "%s: " + message, (where, *args)
             self._logger.log(

@@ -17,7 +17,6 @@ from typing import Any, cast
 
 import django
 import pytest
-from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.handlers.asgi import ASGIHandler
 from django.core.handlers.wsgi import WSGIHandler
@@ -32,7 +31,6 @@ from django.http import (
 from django.test import AsyncClient, Client, override_settings
 from django.test.client import encode_multipart
 from django.utils import translation
-from django.utils.log import AdminEmailHandler
 
 os.environ["DJANGO_SETTINGS_MODULE"] = "django_project.settings"
 django.setup()
@@ -1207,34 +1205,6 @@ UNEXPECTED_PATHS = [
     "/mw/response/unexpected/",
     "/stream/unexpected-at-0/",
 ]
-
-
-LOCMEM = "django.core.mail.backends.locmem.EmailBackend"
-
-
-@pytest.fixture(name="admin_mail")
-def _admin_mail() -> Iterator[list[Any]]:
-    """The mails Django's AdminEmailHandler sends for django.request records at ERROR."""
-    handler = AdminEmailHandler()
-    handler.setLevel(logging.ERROR)
-    logger = logging.getLogger("django.request")
-    # Django 6.1 configures mail backends in MAILERS (EMAIL_BACKEND is
-    # deprecated there) and wants ADMINS as addresses (6.0 on).
-    backend: dict[str, Any] = (
-        {"MAILERS": {"default": {"BACKEND": LOCMEM}}}
-        if hasattr(mail, "mailers")
-        else {"EMAIL_BACKEND": LOCMEM}
-    )
-    admins: list[Any] = (
-        ["ops@example.com"] if django.VERSION >= (6,) else [("Ops", "ops@example.com")]
-    )
-    logger.addHandler(handler)
-    try:
-        with override_settings(ADMINS=admins, **backend):
-            mail.outbox = []
-            yield mail.outbox
-    finally:
-        logger.removeHandler(handler)
 
 
 class TestLogRecords:

@@ -224,7 +224,17 @@ class TestHostileExceptions:
     """Whatever an exception does, one ERROR record is written that every handler can format."""
 
     @pytest.mark.parametrize(
-        "route", ["bool-raises", "notes-raise", "getattr-raises", "str-raises", "chained-hostile"]
+        "route",
+        [
+            "bool-raises",
+            "notes-raise",
+            "notes-not-text",
+            "getattr-raises",
+            "str-raises",
+            "eq-raises",
+            "class-lies",
+            "chained-hostile",
+        ],
     )
     def test_one_formattable_error_record(self, make_stack, records, name: str, route: str):
         """The generic 500 for the client; one ERROR record with the flow id for the operator."""
@@ -244,6 +254,22 @@ class TestHostileExceptions:
         text = assert_formattable(record)
         assert "Traceback (most recent call last)" in text
         assert "promises.py" in text, "the record keeps where it happened"
+
+
+class TestErrorReportersStillHearOfIt:
+    """Django's AdminEmailHandler mails every unexpected 500, however hostile the exception."""
+
+    @pytest.mark.parametrize("route", ["str-raises", "notes-not-text", "eq-raises", "class-lies"])
+    def test_one_mail(self, make_stack, records, admin_mail, route: str):
+        """One ERROR record, and one mail to the admins with the request in it."""
+        reply = make_stack("django").get(f"/attack/{route}")
+        assert reply.status == 500
+        (record,) = at_least(records, logging.WARNING)
+        assert record.levelno == logging.ERROR
+        assert_formattable(record)
+        (message,) = admin_mail
+        assert "/attack/" in message.body
+        assert SECRET not in reply.body.decode()
 
 
 @pytest.mark.parametrize("name", STACKS)

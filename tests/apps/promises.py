@@ -115,6 +115,31 @@ class StrRaises(Exception):
         raise RuntimeError(SECRET)
 
 
+class NotesNotText(Exception):
+    """An exception whose notes are not strings."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.__notes__ = [StrRaises()]
+
+
+class EqRaises(Exception):
+    """An exception that cannot be compared (error reporters look exceptions up in lists)."""
+
+    def __eq__(self, other: object) -> bool:
+        raise RuntimeError(SECRET)
+
+    __hash__ = Exception.__hash__
+
+
+class ClassLies(Exception):
+    """An exception whose ``__class__`` is not its type."""
+
+    @property  # type: ignore[misc]
+    def __class__(self) -> type:  # type: ignore[override]
+        return KeyError
+
+
 def _raising(make: Callable[[], BaseException]) -> Callable[[], NoReturn]:
     # The exception is made in the view: making it may be what fails.
     def attack() -> NoReturn:
@@ -154,6 +179,9 @@ ATTACKS: dict[str, Callable[[], Any]] = {
     "notes-raise": _raising(partial(NotesRaise, SECRET)),
     "getattr-raises": _raising(partial(GetattrRaises, SECRET)),
     "str-raises": _raising(StrRaises),
+    "notes-not-text": _raising(partial(NotesNotText, SECRET)),
+    "eq-raises": _raising(partial(EqRaises, SECRET)),
+    "class-lies": _raising(partial(ClassLies, SECRET)),
     "busy": _raising(partial(Busy, retry_after=30)),
     "busy-at": _raising(partial(Busy, retry_after=datetime(2030, 1, 1, tzinfo=timezone.utc))),
     "throttled": _raising(Throttled),
