@@ -36,7 +36,7 @@ os.environ["DJANGO_SETTINGS_MODULE"] = "django_project.settings"
 django.setup()
 
 from django_project.middleware import MiddlewareFailure  # noqa: E402
-from django_project.views import CLOSED, GIVEN, PRIVATE  # noqa: E402
+from django_project.views import CLOSED, EVENTS, EVENTS_LIMIT, GIVEN, PRIVATE  # noqa: E402
 from hypothesis import given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from strategies import leaks, secret_exceptions  # noqa: E402
@@ -1204,6 +1204,77 @@ class TestStreamedBodies:
             assert json.loads(streamed.body)["detail"] == INTERNAL_DETAIL
         else:
             assert streamed.chunks == chunks
+
+
+# A sync-only middleware after this one: Django runs this one in sync mode under ASGI too.
+SYNC_MODE_MIDDLEWARE = [
+    "problemdetails.adapters.django.ProblemDetailsMiddleware",
+    "django_project.middleware.SyncOnlyMiddleware",
+]
+
+
+@pytest.fixture(name="events")
+def _events() -> Iterator[list[int]]:
+    """The events the event stream made during the test."""
+    del EVENTS[:]
+    yield EVENTS
+    del EVENTS[:]
+
+
+class TestAsyncBodyInSyncMode:
+    """Under ASGI in sync mode an async body is never read here; a failure cuts it short."""
+
+    def test_event_stream_starts_at_once(self, events: list[int]):
+        """An endless event stream is passed on before its first event is made, and streams."""
+        client = AsyncClient()
+
+        async def fetch() -> tuple[HttpResponseBase, int, list[bytes]]:
+            response: Any = await client.get("/async/events/")
+            made = len(events)
+            first: list[bytes] = []
+            if not response.is_async:
+                return response, made, first
+            async for chunk in response.streaming_content:
+                first.append(chunk)
+                if len(first) == 2:  # a client that reads two events
+                    break
+            return response, made, first
+
+        with override_settings(MIDDLEWARE=SYNC_MODE_MIDDLEWARE):
+            response, made, first = asyncio.run(fetch())
+        assert response.status_code == 200
+        assert made == 0
+        assert first == [b"data: 0\n\n", b"data: 1\n\n"]
+        assert len(events) < EVENTS_LIMIT
+
+    def test_success(self, closed: list[str]):
+        """A body that does not fail arrives chunk for chunk, and is closed once."""
+        with override_settings(MIDDLEWARE=SYNC_MODE_MIDDLEWARE):
+            streamed = Fetch("asgi").stream("get", "/async/stream/ok/")
+        assert (streamed.response.status_code, streamed.chunks, streamed.error) == (
+            200,
+            CHUNKS,
+            None,
+        )
+        assert closed == ["ok"]
+
+    @pytest.mark.parametrize("sent", [0, 2])
+    def test_failure_cut_short(self, sent: int, records: pytest.LogCaptureFixture):
+        """A failure, before the first chunk as after it, cuts the body short: one ERROR record."""
+        path = f"/async/stream/unexpected-at-{sent}/"
+        with override_settings(MIDDLEWARE=SYNC_MODE_MIDDLEWARE):
+            streamed = Fetch("asgi").stream("get", path)
+        assert streamed.response.status_code == 200
+        assert streamed.chunks == CHUNKS[:sent]
+        assert type(streamed.error) is RuntimeError
+        assert PRIVATE.encode() not in streamed.body
+        (record,) = errors_of(records)
+        assert record.name == "django.request"
+        assert_logged(record, streamed.error)
+        assert record.getMessage() == (
+            f"GET {path} failed with RuntimeError after the response started; "
+            f"it was cut short (flow id {record.flow_id})"
+        )
 
 
 # Where an unexpected error can happen, and the path that reaches it.

@@ -42,9 +42,14 @@ What the middleware answers:
   After the first chunk the status has gone: the failure is logged once, at
   ERROR, and raised for the server to cut the response short. The status and
   headers thus leave with the first chunk, as a WSGI server sends them
-  anyway; under ASGI they used to leave before it was made. An async body on
-  a sync stack is read whole first (Django does so when serving it). A
-  ``FileResponse``'s file is left to the server's file wrapper. With
+  anyway; under ASGI they used to leave before it was made. Under WSGI an
+  async body is read whole first, as Django reads it whole to serve it
+  anyway. Under ASGI, a sync-only middleware after this one makes Django
+  run this one in sync mode: an async body (server-sent events, say) is
+  then left as it is, never read here, so that it starts at once and an
+  endless one streams; a failure even before its first chunk is then cut
+  short as after it. A ``FileResponse``'s file is left to the server's
+  file wrapper. With
   ``GZipMiddleware`` after this one, the first chunk of a compressed body is
   the gzip header: a failure after it is cut short.
 - Error pages Django makes and logs without an exception (405 from
@@ -75,6 +80,7 @@ from django.apps import AppConfig
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, SuspiciousOperation
 from django.core.handlers import exception as django_exception
+from django.core.handlers.wsgi import WSGIRequest
 from django.core.signals import got_request_exception, setting_changed
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 
@@ -260,9 +266,10 @@ def _rest(
 
 
 async def _arest(
-    first: bytes, content: AsyncIterator[object], request: HttpRequest, status: int
+    first: bytes | None, content: AsyncIterator[object], request: HttpRequest, status: int
 ) -> AsyncIterator[object]:
-    yield first
+    if first is not None:
+        yield first
     try:
         async for chunk in content:
             yield chunk
@@ -369,11 +376,20 @@ class ProblemDetailsMiddleware:
         held = _held(response)
         if held is None:
             return response
+        status = held.status_code
         try:
             if held.is_async:
-                # Django serves an async body on a sync stack by reading all of
-                # it first (with a warning); read here, by Django's own code,
-                # a failure anywhere in it is still answered.
+                if not isinstance(request, WSGIRequest):
+                    # In sync mode under ASGI: taking a chunk here would hold
+                    # this thread (and the headers) until the body yields,
+                    # and reading it whole would never end for an endless
+                    # stream. Django's event loop reads it as it is.
+                    acontent = cast("AsyncIterator[object]", _body(held))
+                    held.streaming_content = _arest(None, acontent, request, status)
+                    return held
+                # Django serves an async body under WSGI by reading all of it
+                # first (with a warning); read here, by Django's own code, a
+                # failure anywhere in it is still answered.
                 held.streaming_content = list(held)
                 return held
             content = cast("Iterator[object]", _body(held))
@@ -381,7 +397,7 @@ class ProblemDetailsMiddleware:
         except Exception as error:  # noqa: BLE001 - nothing is sent yet: answer with a problem
             return _failed_stream(request, held, error)
         if first is not None:
-            held.streaming_content = _rest(first, content, request, held.status_code)
+            held.streaming_content = _rest(first, content, request, status)
         return held
 
     @staticmethod

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils.cache import patch_vary_headers
 from django.utils.deprecation import MiddlewareMixin
@@ -60,3 +62,16 @@ class RaisingMiddleware(MiddlewareMixin):
     ) -> HttpResponseBase:
         _raise_at(request, "response")
         return response
+
+
+class SyncOnlyMiddleware:
+    """Passes every request on; sync only, so Django runs the middleware before it in sync mode."""
+
+    sync_capable = True
+    async_capable = False
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        return self.get_response(request)

@@ -28,4 +28,5 @@ urlpatterns = [
     path("async/mw/<str:stage>/<str:name>/", views.passed_async),
     path("stream/<str:name>/", views.stream),
     path("async/stream/<str:name>/", views.stream_async),
+    path("async/events/", views.events),
 ]

@@ -273,3 +273,20 @@ def stream(request: HttpRequest, name: str) -> StreamingHttpResponse:
 async def stream_async(request: HttpRequest, name: str) -> StreamingHttpResponse:
     """Stream `AsyncChunks`."""
     return StreamingHttpResponse(AsyncChunks(name), content_type="text/plain")
+
+
+#: How many events `events` has made, in all.
+EVENTS: list[int] = []
+#: Where `events` stops: far beyond what a client that reads a few ever needs.
+EVENTS_LIMIT = 10_000
+
+
+async def events(request: HttpRequest) -> StreamingHttpResponse:
+    """Stream server-sent events without end (as far as a test is concerned)."""
+
+    async def made() -> AsyncIterator[bytes]:
+        for number in range(EVENTS_LIMIT):
+            EVENTS.append(number)
+            yield f"data: {number}\n\n".encode()
+
+    return StreamingHttpResponse(made(), content_type="text/event-stream")
