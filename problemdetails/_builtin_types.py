@@ -10,7 +10,7 @@ from typing import Any, ClassVar, cast
 import attrs
 
 from ._errors import InvalidProblemError
-from ._problem import Problem
+from ._problem import Problem, constructing_leniently
 from ._registry import registry
 
 #: The fixed detail of the generic 500: nothing about the failure itself.
@@ -116,7 +116,14 @@ def _to_list(errors: Iterable[FieldError | Mapping[str, str]]) -> list[FieldErro
     if isinstance(given, (str, bytes, Mapping)) or not isinstance(given, Iterable):
         kind = type(errors).__qualname__
         raise InvalidProblemError(f"errors must be a list of FieldError, got {kind}")
-    return [_field_error(error, index) for index, error in enumerate(errors)]  # type: ignore[misc]
+    try:
+        return [_field_error(error, index) for index, error in enumerate(errors)]  # type: ignore[misc]
+    except InvalidProblemError:
+        raise
+    except Exception as error:  # a mapping or iterable whose own methods fail
+        raise InvalidProblemError(
+            f"errors could not be read as FieldError entries ({type(error).__qualname__})"
+        ) from error
 
 
 class ValidationProblem(
@@ -139,6 +146,11 @@ class ValidationProblem(
     errors: Sequence[FieldError] = attrs.field(factory=list[FieldError], converter=_to_list)
 
 
+# About 31 years: no client waits longer, and the value must stay a number
+# every JSON reader and HTTP client can hold.
+_MAX_RETRY_AFTER = 10**9
+
+
 def _validate_retry_after(instance: object, attribute: Any, value: object) -> None:
     if value is None:
         return
@@ -149,9 +161,16 @@ def _validate_retry_after(instance: object, attribute: Any, value: object) -> No
                 "a naive one would be sent in the server's local time"
             )
         return
-    if type(value) is not int or value < 0:
+    # A received document keeps what it says (the client decides what a wait
+    # beyond reason means); only a producer is held to the bound.
+    limit = None if constructing_leniently() else _MAX_RETRY_AFTER
+    if type(value) is not int or value < 0 or (limit is not None and value > limit):
+        bits = value.bit_length() if isinstance(value, int) else 0
+        # A number too long for str() is described, not shown.
+        shown = f"an int of {bits} bits" if bits > 64 else repr(value)  # noqa: PLR2004
         raise InvalidProblemError(
-            f"retry_after must be whole seconds (an int >= 0) or an aware datetime, got {value!r}"
+            f"retry_after must be whole seconds (an int from 0 to {_MAX_RETRY_AFTER}) or an "
+            f"aware datetime, got {shown}"
         )
 
 

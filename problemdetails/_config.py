@@ -176,22 +176,23 @@ def _check_timeout(_: Config, attribute: attrs.Attribute[Any], value: object) ->
         )
 
 
-def _check_upstream_status(_: Config, attribute: attrs.Attribute[Any], value: object) -> None:
-    if type(value) is not int or not 500 <= value <= 599:  # noqa: PLR2004
-        raise ConfigurationError(
-            f"upstream_status must be a 5xx status such as 502 (Bad Gateway), 503 or 504, "
-            f"got {value!r}"
-        )
+def _to_upstream_status(value: object) -> int:
+    # HTTPStatus.BAD_GATEWAY and other int subclasses count by their value.
+    if isinstance(value, int) and not isinstance(value, bool) and 500 <= value <= 599:  # noqa: PLR2004
+        return int(value)
+    raise ConfigurationError(
+        f"upstream_status must be a 5xx status such as 502 (Bad Gateway), 503 or 504, got {value!r}"
+    )
 
 
-_LEVEL_NAMES = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+_LEVEL_NAMES = ("NOTSET", "DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 def _to_log_level(value: object) -> int:
     if isinstance(value, str) and value.upper() in _LEVEL_NAMES:
         return int(getattr(logging, value.upper()))
-    if type(value) is int and value >= 0:
-        return value
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return int(value)
     raise ConfigurationError(
         f"problem_log_level must be a logging level such as logging.WARNING or 'WARNING', "
         f"got {value!r}"
@@ -276,7 +277,7 @@ class Config:
     report_timeout: float | None = attrs.field(default=None, validator=_check_timeout)
     logger_name: str = attrs.field(default="problemdetails", validator=_check_logger_name)
     problem_log_level: int = attrs.field(default=logging.WARNING, converter=_to_log_level)
-    upstream_status: int = attrs.field(default=502, validator=_check_upstream_status)
+    upstream_status: int = attrs.field(default=502, converter=_to_upstream_status)
 
     @classmethod
     def from_mapping(

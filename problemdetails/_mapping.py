@@ -19,8 +19,8 @@ class ExceptionMapper:
     """Turns exceptions into problems through layered mapping tables.
 
     A problem maps to itself, except one received from another service: it
-    maps only through the tables, like any other exception (relaying an
-    upstream's problem is an explicit choice). The exception's MRO is walked
+    maps only through the user's table, and only by a problem class it is
+    (relaying an upstream's problem is an explicit choice). The exception's MRO is walked
     from the most specific class; at each class the tables are asked in order
     (the user's before an adapter's defaults) and the first factory that
     returns a problem wins. Unmapped exceptions give None: the caller decides (the
@@ -34,9 +34,20 @@ class ExceptionMapper:
     def _chain(self, kind: type[BaseException]) -> tuple[ProblemFactory, ...]:
         chain = self._chains.get(kind)
         if chain is None:
-            chain = tuple(
-                table[base] for base in kind.__mro__ for table in self._tables if base in table
-            )
+            if getattr(kind, "__problem_received__", False) is True:
+                # A received problem is relayed only on purpose: through the
+                # user's own table, for a problem class it is (its registered
+                # class, or a group such as ClientError), never through a
+                # base like LookupError or an adapter's PermissionDenied.
+                chain = tuple(
+                    self._tables[0][base]
+                    for base in kind.__mro__
+                    if issubclass(base, Problem) and base in self._tables[0]
+                )
+            else:
+                chain = tuple(
+                    table[base] for base in kind.__mro__ for table in self._tables if base in table
+                )
             # Exception classes made at run time must not grow the cache forever.
             if len(self._chains) >= _MAX_CACHED:
                 self._chains.clear()

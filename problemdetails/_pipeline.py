@@ -203,12 +203,19 @@ class ProblemHandler:
         """Enrich, render and report *problem*; never raises.
 
         Args:
-            problem: the problem to send.
+            problem: the problem to send. A problem received from another
+                service is not relayed: it is answered as a failed
+                dependency (see `to_problem`).
             request: the request it answers, for negotiation and the flow id.
             exception: the exception it came from, for logging and hooks.
             log: False when the framework has logged this error already (a
                 Django error page the adapter rewrites); the hooks still run.
         """
+        if is_received(problem):
+            # Rendering a problem another service sent would relay it: it is
+            # answered as the failed dependency it is; map it to relay it.
+            upstream = self._unexpected(problem)
+            return self._respond(upstream, request, problem, log=log, unexpected=True)
         return self._respond(problem, request, exception, log=log)
 
     def _respond(
@@ -224,7 +231,8 @@ class ProblemHandler:
         try:
             if flow_id is None:
                 # A problem's own valid flow id wins over the request's.
-                own = problem.flow_id
+                # (Not a received one's: that names the upstream's response.)
+                own = None if is_received(problem) else problem.flow_id
                 if own is not None and is_valid_flow_id(own, self.config.flow_id_max_length):
                     flow_id = own
                 else:

@@ -6,6 +6,7 @@ import copy
 import json
 import pickle
 import sys
+from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -648,3 +649,36 @@ class TestRetryAfterProblem:
         problem = RetryAfterProblem(headers={"X-Extra": "1"})
         assert list(problem.http_headers()) == [("X-Extra", "1")]
         assert "retry_after" not in json.loads(ProblemHandler().render(problem).body)
+
+
+class _HostileMapping(dict[str, str]):
+    def __getitem__(self, key: str) -> str:
+        raise RuntimeError("hostile")
+
+
+def _failing_errors() -> Iterator[FieldError]:
+    yield FieldError(detail="x")
+    raise RuntimeError("hostile")
+
+
+class TestHostileConstruction:
+    """Whatever the input, construction fails only with InvalidProblemError."""
+
+    @pytest.mark.parametrize(
+        "errors",
+        [
+            [_HostileMapping(detail="x")],
+            _failing_errors(),
+        ],
+        ids=["mapping-raises", "generator-raises"],
+    )
+    def test_validation_errors(self, errors: Any):
+        """Field errors whose own methods raise are refused as invalid."""
+        with pytest.raises(InvalidProblemError, match="errors"):
+            ValidationProblem(errors=errors)
+
+    @pytest.mark.parametrize("value", [10**5000, 10**9 + 1, -1], ids=["huge", "past", "negative"])
+    def test_retry_after_out_of_range(self, value: int):
+        """retry_after beyond about 31 years (or negative) is refused, described not printed."""
+        with pytest.raises(InvalidProblemError, match=r"an int from 0 to 1000000000"):
+            RetryAfterProblem(retry_after=value)

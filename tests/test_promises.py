@@ -11,6 +11,7 @@ import json
 import logging
 import re
 from collections.abc import Callable, Iterator, Mapping
+from http import HTTPStatus
 from typing import Any
 
 import pytest
@@ -21,6 +22,7 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.test import override_settings
 
 from problemdetails import InvalidProblemError, Problem
+from problemdetails.client import ClientError
 
 JSON = "application/problem+json"
 GENERATED = re.compile(r"[0-9a-f]{32}")
@@ -154,10 +156,25 @@ class TestUpstreamProblems:
         assert (reply.status, body_of(reply)["title"]) == (502, "Bad Gateway")
         assert_nothing_leaked(reply)
 
-    def test_status_is_a_setting(self, make_stack, name: str):
-        """upstream_status picks the status of the answer."""
-        reply = make_stack(name, upstream_status=503).get("/attack/upstream-403")
+    @pytest.mark.parametrize("status", [503, HTTPStatus.SERVICE_UNAVAILABLE])
+    def test_status_is_a_setting(self, make_stack, name: str, status: int):
+        """upstream_status picks the status of the answer (an int or an HTTPStatus)."""
+        reply = make_stack(name, upstream_status=status).get("/attack/upstream-403")
         assert (reply.status, body_of(reply)["title"]) == (503, "Service Unavailable")
+
+    def test_mapping_of_a_base_does_not_relay(self, make_stack, records, name: str):
+        """A mapping of LookupError does not catch a received type that is also one."""
+        stack = make_stack(name, mappings={LookupError: lambda _: Problem(status=404)})
+        reply = stack.get("/attack/upstream-no-access")
+        assert (reply.status, body_of(reply)["title"]) == (502, "Bad Gateway")
+        (record,) = at_least(records, logging.WARNING)
+        assert record.upstream_status == 403  # type: ignore[attr-defined]
+
+    def test_mapping_of_a_group_translates(self, make_stack, name: str):
+        """A mapping of the ClientError group translates every received 4xx, on purpose."""
+        stack = make_stack(name, mappings={ClientError: lambda _: Problem(status=424)})
+        reply = stack.get("/attack/upstream-no-access")
+        assert (reply.status, body_of(reply)["title"]) == (424, "Failed Dependency")
 
     def test_relaying_is_an_explicit_mapping(self, make_stack, name: str):
         """A mapping of the upstream's class translates it; nothing else of it is relayed."""
@@ -210,6 +227,17 @@ class TestDeclaredTypes:
         reply = make_stack(name).get("/attack/validation-mappings")
         assert reply.status == 422
         assert body_of(reply)["errors"] == [{"detail": "must be positive", "pointer": "#/age"}]
+
+
+def test_rendering_a_received_problem_does_not_relay_it(make_stack, records):
+    """problem_response(received) answers 502 with the client's own flow id, not upstream's."""
+    reply = make_stack("flask").get("/render-upstream")
+    assert reply.status == 502
+    assert body_of(reply)["flow_id"] == FLOW
+    assert reply.header("X-Flow-ID") == FLOW
+    assert_nothing_leaked(reply)
+    (record,) = at_least(records, logging.WARNING)
+    assert (record.levelno, record.upstream_status) == (logging.ERROR, 403)  # type: ignore[attr-defined]
 
 
 def test_flask_abort_httpstatus(make_stack):

@@ -41,6 +41,16 @@ class OutOfCredit(
     accounts: list[str]
 
 
+class NoAccess(
+    Problem,
+    LookupError,
+    type="https://example.com/probs/promises/no-access",
+    title="No access.",
+    status=403,
+):
+    """A type that is also a LookupError: a mapping of LookupError must not relay it."""
+
+
 class Busy(RetryAfterProblem, type="urn:promises:busy", title="Busy, try later.", status=503):
     """A 5xx the application answers with on purpose."""
 
@@ -164,6 +174,9 @@ ATTACKS: dict[str, Callable[[], Any]] = {
     "upstream-500": partial(_upstream, 500),
     "upstream-html": partial(_upstream, 502, "text/html"),
     "upstream-hostile-type": partial(_upstream, 409, type_uri=HOSTILE_TYPE),
+    "upstream-no-access": partial(
+        _upstream, 403, type_uri="https://example.com/probs/promises/no-access"
+    ),
     "render-fails": _raising(lambda: Problem(status=409, extensions={"opaque": object()})),
     "mapping-fails": _raising(lambda: LookupError(SECRET)),
     "httpstatus": _raising(lambda: Problem(status=HTTPStatus.CONFLICT, detail="Version 3 exists.")),
@@ -218,6 +231,15 @@ def create_flask_app(**settings: Any) -> Any:
     @app.get("/attack/<name>")
     def attack(name: str) -> Any:
         return run(name)
+
+    @app.get("/render-upstream")
+    def render_upstream() -> Any:
+        from problemdetails.adapters.flask import problem_response  # noqa: PLC0415
+
+        try:
+            _upstream(403)
+        except Problem as received:
+            return problem_response(received)
 
     @app.get("/abort-httpstatus")
     def abort_httpstatus() -> Any:
