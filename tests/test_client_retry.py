@@ -61,6 +61,8 @@ class TestRetryAfter:
             ("Sunday, 01-Mar-26 12:00:30 GMT", 30.0),
             ("Sun Mar  1 12:00:30 2026", 30.0),
             ("Sun, 01 Mar 2026 11:00:00 GMT", 0.0),
+            ("9" * 11, math.inf),
+            ("0" * 20 + "7", 7.0),
         ],
     )
     def test_valid(self, value, seconds):
@@ -69,7 +71,7 @@ class TestRetryAfter:
 
     @pytest.mark.parametrize(
         "value",
-        [None, "", "-1", "1.5", "soon", "9" * 11, "Sun, 99 Foo 2026 12:00:30 GMT", 5, "x" * 100],
+        [None, "", "-1", "1.5", "soon", "Sun, 99 Foo 2026 12:00:30 GMT", 5, "x" * 100],
     )
     def test_invalid(self, value):
         """Anything else is no Retry-After at all."""
@@ -129,6 +131,11 @@ class TestDelay:
         policy = RetryPolicy(max_retry_after=10)
         assert policy.delay(1, _response(503, retry_after="11")) is None
         assert policy.delay(1, _response(503, retry_after="10")) == 10.0
+
+    def test_retry_after_of_many_digits_stops(self):
+        """Delay seconds of 11 or more digits are valid and mean no retry, even without a cap."""
+        policy = RetryPolicy(max_retry_after=math.inf)
+        assert policy.delay(1, _response(503, retry_after="99999999999")) is None
 
     def test_time_budget(self):
         """A retry whose wait would end past the budget is not made."""

@@ -21,7 +21,11 @@ from ._response import attr, headers_of, method_of, status_of
 #: Methods RFC 9110 section 9.2.2 defines as idempotent.
 IDEMPOTENT_METHODS = frozenset(("GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"))
 
-_SECONDS = re.compile(r"\s*([0-9]{1,10})\s*")
+# Any number of digits is valid delay-seconds (RFC 9110 section 10.2.3): a
+# long one is a wait beyond reason, to be refused as such, not misread.
+_SECONDS = re.compile(r"\s*([0-9]+)\s*")
+#: A wait this long or longer (about 31 years) counts as forever.
+_FOREVER = 1e9
 _MAX_RETRY_AFTER_TEXT = 64
 _LOWEST_ERROR = 400
 
@@ -46,7 +50,8 @@ def parse_retry_after(value: object, *, now: float | None = None) -> float | Non
         return None
     seconds = _SECONDS.fullmatch(value)
     if seconds is not None:
-        return float(seconds.group(1))
+        digits = seconds.group(1).lstrip("0") or "0"
+        return float("inf") if len(digits) > len(str(int(_FOREVER))) else float(digits)
     # Imported here: email is a heavy import that only HTTP-dates need.
     from email.utils import parsedate_to_datetime  # noqa: PLC0415
 
