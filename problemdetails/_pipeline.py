@@ -318,6 +318,36 @@ class ProblemHandler:
             _FALLBACK_STATUS, tuple(headers), _fallback_body(flow_id, self.config.flow_id_member)
         )
 
+    def log_failure(
+        self,
+        what: str,
+        exception: BaseException,
+        request: RequestInfo | None = None,
+        *,
+        status: int | None = None,
+        level: int = logging.ERROR,
+    ) -> None:
+        """Log a failure no problem response can answer any more; never raises.
+
+        For what an adapter meets outside the pipeline: an exception after the
+        response started (the server cuts it short), a body that fails to
+        close. One record, with the attributes every record of the library
+        carries (flow id, method, path, status, the request), and the
+        exception in a form every log handler can format.
+
+        Args:
+            what: what failed, e.g. ``"the response, cut short after it started,"``.
+            exception: the exception.
+            request: the request, for the record's attributes.
+            status: the status the client got (the response's own, if it started).
+            level: ERROR by default; WARNING for what the client never noticed.
+        """
+        try:
+            flow_id = self.flow_id(request)
+        except Exception:  # noqa: BLE001 - flow_id() never raises; this is a last guard
+            flow_id = new_flow_id()
+        self._reporter.log_failure(level, what, flow_id, exception, request=request, status=status)
+
     def __repr__(self) -> str:
         return f"<ProblemHandler {self.config!r}>"
 

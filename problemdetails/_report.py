@@ -366,10 +366,30 @@ class Reporter:
         attributes as every other; one the client never noticed is a warning.
         """
         level = logging.ERROR if status is not None else logging.WARNING
-        # Nowhere is left to report a failure of logging itself.
+        current = sys.exc_info()[1] if exc_info else None
+        # A failure that changed the response left the client the generic 500.
+        problem_type = ABOUT_BLANK if status is not None else None
+        self.log_failure(
+            level, what, flow_id, current, request=request, status=status, problem_type=problem_type
+        )
+
+    def log_failure(
+        self,
+        level: int,
+        what: str,
+        flow_id: str | None,
+        exception: BaseException | None,
+        *,
+        request: RequestInfo | None = None,
+        status: int | None = None,
+        problem_type: str | None = None,
+    ) -> None:
+        """Log that *what* failed with *exception*, with the record's usual attributes.
+
+        Never raises: nowhere is left to report a failure of logging itself.
+        """
+        current = exception
         with contextlib.suppress(Exception):
-            current = sys.exc_info()[1] if exc_info else None
-            problem_type = ABOUT_BLANK if status is not None else None
             where, extra = _facts(flow_id, status, problem_type, request)
             message = "%s failed (flow id %s)"
             args: tuple[object, ...] = (what, flow_id)

@@ -950,3 +950,52 @@ def test_notes_added_with_add_note_do_not_leak():
     exception = raised(ValueError("x"))
     exception.add_note(SECRET)
     assert SECRET.encode() not in ProblemHandler().handle(exception).body
+
+
+class TestLogFailure:
+    """ProblemHandler.log_failure: one record for what no response can answer any more."""
+
+    def test_record(self, records: Records):
+        """The record carries the request's facts, the exception and the level asked for."""
+        handler = ProblemHandler()
+        error = raised(ValueError("late"))
+        handler.log_failure(
+            "the response, cut short after it started,",
+            error,
+            request_with(X_Flow_ID="req-9"),
+            status=200,
+        )
+        (record,) = records
+        assert record.levelno == logging.ERROR
+        assert record.getMessage() == (
+            "GET /orders/7: the response, cut short after it started, failed (flow id req-9)"
+        )
+        assert (record.method, record.path, record.status_code, record.problem_type) == (  # type: ignore[attr-defined]
+            "GET",
+            "/orders/7",
+            200,
+            None,
+        )
+        assert record.exc_info is not None
+        assert record.exc_info[1] is error
+
+    def test_never_raises(self, records: Records):
+        """A hostile exception and broken headers still give one formattable record."""
+
+        class Hostile(Exception):
+            def __str__(self) -> str:
+                raise RuntimeError
+
+        class BrokenHeaders:
+            def get(self, _: str, /) -> str | None:
+                raise RuntimeError
+
+        ProblemHandler().log_failure(
+            "closing the body",
+            raised(Hostile()),
+            RequestInfo(headers=BrokenHeaders()),
+            level=logging.WARNING,
+        )
+        assert [record.levelno for record in records] == [logging.WARNING, logging.WARNING]
+        for record in records:
+            logging.Formatter().format(record)
