@@ -45,7 +45,10 @@ It registers error handlers for ``Exception`` and werkzeug's
   that fails before its first chunk, which is taken while the request is
   still active (never for ``HEAD`` requests, whose body is not read). Once
   the first chunk has gone, a failure is logged and the server cuts the
-  response short.
+  response short. In debug mode (unless exceptions propagate) the body
+  ends where it failed instead: werkzeug's debugger would catch the
+  exception and render its page, with the exception's text, into the
+  body; behind it no server sees the failure anyway.
 
 Responses are made with ``app.response_class`` and go through Flask's usual
 finalisation, so ``after_request`` hooks (CORS headers, for example) apply to
@@ -123,6 +126,9 @@ _END: Any = object()
 # Responses werkzeug sends without iterating their body (get_app_iter).
 _BODILESS = frozenset((204, 304))
 _CUT_SHORT = "exception after the streamed response started; it is cut short"
+_ENDED_IN_DEBUG = (
+    "exception after the streamed response started; it ends there, as the app is in debug mode"
+)
 _CLOSE_FAILED = "closing the failed streamed response failed"
 _CLOSE_REFUSED_FAILED = "closing the response the server refused failed"
 _FINISH_FAILED = "after_request functions failed on the error response; it is sent without them"
@@ -152,14 +158,15 @@ class _Primed:
     """A streamed response body whose first chunk has been taken already.
 
     It yields that chunk, then the rest; a failure after it is logged once
-    and re-raised, so that the server cuts the response short.
+    and re-raised, so that the server cuts the response short (in debug
+    mode the body ends there instead).
     """
 
-    __slots__ = ("_body", "_environ", "_first", "_handler", "_iterator", "_status")
+    __slots__ = ("_body", "_environ", "_first", "_iterator", "_state", "_status")
 
     def __init__(
         self,
-        handler: ProblemHandler,
+        state: _AppState,
         body: Iterable[Any],
         *,
         iterator: Iterator[Any],
@@ -167,7 +174,7 @@ class _Primed:
         environ: WSGIEnvironment,
         status: int,
     ) -> None:
-        self._handler = handler
+        self._state = state
         self._body = body
         self._iterator = iterator
         self._first = first
@@ -181,9 +188,24 @@ class _Primed:
         try:
             yield from self._iterator
         except Exception as error:
+            state = self._state
+            # werkzeug's debugger (flask run --debug) catches what a body
+            # raises and renders its page (the exception's text, traceback
+            # and source) into the response: a lenient start_response (the
+            # test client's) appends it to the body sent; a strict server
+            # refuses it, and the debugger then ends the response as if it
+            # were whole, so the server never sees the failure either way.
+            # Nothing tells this body whether the debugger is around it: in
+            # debug mode the body ends here, and there is nothing to render.
+            # The cost: a server running the app in debug mode without the
+            # debugger sends the body as if whole; debug mode is for development.
+            ends = state.app.debug and not state.propagates()
+            what = _ENDED_IN_DEBUG if ends else _CUT_SHORT
             log_failure(
-                self._handler, logging.ERROR, _CUT_SHORT, self._environ, error, status=self._status
+                state.handler, logging.ERROR, what, self._environ, error, status=self._status
             )
+            if ends:
+                return
             raise
 
     def close(self) -> None:
@@ -386,7 +408,7 @@ class _AppState:
             close(self.handler, response, environ, _CLOSE_FAILED)
             raise
         response.response = _Primed(
-            self.handler, body, iterator=iterator, first=first, environ=environ, status=status
+            self, body, iterator=iterator, first=first, environ=environ, status=status
         )
 
     def guard(self, wsgi_app: WSGIApplication) -> WSGIApplication:

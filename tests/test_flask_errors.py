@@ -179,6 +179,43 @@ class TestDebugMode:
         assert response.mimetype == "text/html"
         assert "Misconfigured" in response.get_data(as_text=True)
 
+    @pytest.mark.parametrize("kind", ["late", "late-context"])
+    @pytest.mark.parametrize("debugger", [False, True], ids=["test-client", "debugger"])
+    def test_stream_failing_after_its_first_chunk(self, app, records, kind, debugger):
+        """In debug mode a stream failing after its first chunk ends there, logged once.
+
+        Behind werkzeug's debugger, re-raised, it got the debugger's page
+        (the exception's text) appended to the body.
+        """
+        app.debug = True
+        client = Client(DebuggedApplication(app, evalex=True)) if debugger else app.test_client()
+
+        response = get(client, f"/stream/{kind}")
+
+        assert response.status_code == 200
+        assert response.headers["Content-Type"] == "text/plain; charset=utf-8"
+        assert response.get_data() == b"first chunk"
+        (record,) = at_least(records, logging.WARNING)
+        assert (record.name, record.levelno) == ("problemdetails", logging.ERROR)
+        assert record.getMessage() == (
+            f"GET /stream/{kind}: exception after the streamed response started; "
+            f"it ends there, as the app is in debug mode (flow id {FLOW})"
+        )
+        assert (record.flow_id, record.status_code) == (FLOW, 200)  # type: ignore[attr-defined]
+        assert record.exc_info is not None
+        assert isinstance(record.exc_info[1], Misconfigured)
+
+    def test_stream_failure_reaches_the_debugger_when_propagating(self, app):
+        """With PROPAGATE_EXCEPTIONS on, as asked, a late stream failure reaches the debugger."""
+        app.debug = True
+        app.config["PROPAGATE_EXCEPTIONS"] = True
+        client = Client(DebuggedApplication(app, evalex=True))
+
+        body = get(client, "/stream/late").get_data(as_text=True)
+
+        assert body.startswith("first chunk")
+        assert "Misconfigured" in body
+
     def test_library_debug_setting_shows_the_exception(self):
         """The library's own debug setting, and only it, puts the exception into the 500."""
         app = create_app(debug=True)

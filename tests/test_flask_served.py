@@ -4,7 +4,8 @@
 would set it. What the client receives over loopback, and what the server's
 log holds, show that debug mode leaks nothing, that a teardown failure and
 a stream failing before its first chunk are the generic 500, logged once,
-and that a stream failing later is cut short.
+and that a stream failing later is cut short (``apps.flask_served:production``,
+debug off) or, in debug mode, ends there.
 """
 
 from __future__ import annotations
@@ -48,6 +49,17 @@ def _served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     log = tmp_path_factory.mktemp("flask-served") / "gunicorn.log"
     with (
         gunicorn("apps.flask_served:app", cwd=TESTS, log=log) as url,
+        httpx.Client(base_url=url, timeout=10, headers={"X-Flow-ID": FLOW}) as client,
+    ):
+        yield Served(client, log)
+
+
+@pytest.fixture(name="production", scope="module")
+def _production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """The same app with Flask's debug flag off, under gunicorn (one worker)."""
+    log = tmp_path_factory.mktemp("flask-production") / "gunicorn.log"
+    with (
+        gunicorn("apps.flask_served:production", cwd=TESTS, log=log) as url,
         httpx.Client(base_url=url, timeout=10, headers={"X-Flow-ID": FLOW}) as client,
     ):
         yield Served(client, log)
@@ -145,17 +157,31 @@ class TestStreamsUnderGunicorn:
         assert line.startswith("ERROR problemdetails: ")
 
     @pytest.mark.parametrize("path", ["/stream/late", "/stream/late-context"])
-    def test_failure_after_the_first_chunk(self, served, path):
+    def test_failure_after_the_first_chunk(self, production, path):
         """A stream failing after its first chunk is cut short: the client sees it end early."""
-        worker = pid(served)
+        worker = pid(production)
 
         with pytest.raises(httpx.RemoteProtocolError):
-            served.client.get(path)
+            production.client.get(path)
 
         # The server logs that it cut the response too, without the request.
-        (line,) = served.records_of(path)
+        (line,) = production.records_of(path)
         assert line.startswith("ERROR problemdetails: ")
         assert "cut short" in line
+        assert FLOW in line
+        assert pid(production) == worker
+
+    @pytest.mark.parametrize("path", ["/stream/late", "/stream/late-context"])
+    def test_failure_after_the_first_chunk_in_debug_mode(self, served, path):
+        """In debug mode the body ends where it failed (werkzeug's debugger would render it)."""
+        worker = pid(served)
+
+        response = served.client.get(path)
+
+        assert (response.status_code, response.content) == (200, b"first chunk")
+        (line,) = served.records_of(path)
+        assert line.startswith("ERROR problemdetails: ")
+        assert "debug mode" in line
         assert FLOW in line
         assert pid(served) == worker
 

@@ -1,8 +1,9 @@
 """The app of `apps.flask_errors` as gunicorn serves it (``apps.flask_served:app``).
 
-Flask's debug flag is on, as ``FLASK_DEBUG=1`` would set it, and every record
-goes to stderr (gunicorn's log) with its level and logger, so that the tests
-can count them.
+Flask's debug flag is on, as ``FLASK_DEBUG=1`` would set it
+(``apps.flask_served:production`` is the same app with it off), and every
+record goes to stderr (gunicorn's log) with its level and logger, so that
+the tests can count them.
 """
 
 from __future__ import annotations
@@ -15,3 +16,5 @@ logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(mes
 
 app = create_app()
 app.debug = True
+
+production = create_app()
