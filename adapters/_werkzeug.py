@@ -324,16 +324,19 @@ def log_failure(
     error: BaseException,
     *,
     status: int | None = None,
+    flow_id: str | None = None,
 ) -> None:
     """Log *what* went wrong with the request of *environ*, with *error*; never raises.
 
     The record carries the same attributes as the pipeline's own records
     (flow id, method, path, status), so that log tools find it with them.
+    The flow id is *flow_id*, or the request's.
     """
     # A failing log handler must not change what the server sees.
     with contextlib.suppress(Exception):
         info = request_info(environ)
-        flow_id = handler.flow_id(info)
+        if flow_id is None:
+            flow_id = handler.flow_id(info)
         where = " ".join(part for part in (info.method, info.path) if part) or "Request"
         logging.getLogger(handler.config.logger_name).log(
             level,

@@ -40,7 +40,9 @@ It registers error handlers for ``Exception`` and werkzeug's
   ``after_request`` function, an error handler or a
   ``got_request_exception`` receiver that raises; a ``teardown_request``
   function that raises (the status and headers are held until the request
-  is torn down, so a problem replaces them cleanly on every server); and a
+  is torn down, so a problem replaces them cleanly on every server; when
+  they answer an unexpected error already, that answer stands, and the
+  teardown failure is a warning with its flow id); and a
   streamed response (a generator, with or without ``stream_with_context``)
   that fails before its first chunk, which is taken while the request is
   still active (never for ``HEAD`` requests, whose body is not read). Once
@@ -92,7 +94,7 @@ from flask import (
 )
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from problemdetails import Config, Problem, ProblemHandler
+from problemdetails import Config, Problem, ProblemHandler, ProblemResponse
 
 from ._werkzeug import (
     DEFAULTS,
@@ -109,8 +111,6 @@ if TYPE_CHECKING:
 
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
     from flask import Flask, Response
-
-    from problemdetails import ProblemResponse
 
     _ExcInfo = tuple[type[BaseException], BaseException, TracebackType]
 
@@ -132,9 +132,14 @@ _ENDED_IN_DEBUG = (
 _CLOSE_FAILED = "closing the failed streamed response failed"
 _CLOSE_REFUSED_FAILED = "closing the response the server refused failed"
 _FINISH_FAILED = "after_request functions failed on the error response; it is sent without them"
+_FAILED_AFTER_ANSWER = (
+    "exception in a teardown function after an unexpected error was answered; that answer is sent"
+)
 
 # The environ key that says an unexpected exception of the request propagates.
 _PROPAGATING = "problemdetails.propagating"
+# The environ key of the problem response that answered the request's unexpected error.
+_ANSWERED = "problemdetails.answered"
 # The failure of a mapping factory asked about the exception being answered.
 _FAILED_MAPPING: ContextVar[BaseException | None] = ContextVar(
     "problemdetails_failed_mapping", default=None
@@ -335,12 +340,14 @@ class _AppState:
                 return app.make_response(app.ensure_sync(own)(server_error))
             except Exception as broken:  # noqa: BLE001 - answered below; its context is the error
                 error, failure = broken, None
-        info = request_info(request.environ)
+        environ = request.environ
         token = _FAILED_MAPPING.set(failure)
         try:
-            return self.respond(self.unexpected.handle(error, info))
+            answered = self.unexpected.handle(error, request_info(environ))
         finally:
             _FAILED_MAPPING.reset(token)
+        environ[_ANSWERED] = answered
+        return self.respond(answered)
 
     def server_error_handler(self) -> Callable[[InternalServerError], Any] | None:
         """Return the error handler the app registered for 500 errors, or None.
@@ -439,13 +446,46 @@ class _AppState:
 
         Called while it is being handled, after the request context is gone
         (a ``teardown_request`` function that raised, mostly): the problem
-        gets no ``after_request`` functions, and no signal is sent.
+        gets no ``after_request`` functions, and no signal is sent. If the
+        response held is the answer to the request's unexpected error, that
+        answer is sent again and *error* is a warning with its flow id: the
+        error has its one ERROR record already, with the flow id the client
+        gets.
         """
         if self.propagates() or not start.may_replace():
             raise error
         exc_info = sys.exc_info()
+        answered = environ.get(_ANSWERED)
+        held = start.status
+        if (
+            isinstance(answered, ProblemResponse)
+            and not start.refused
+            and isinstance(held, str)
+            and held[:3] == str(answered.status)
+        ):
+            log_failure(
+                self.handler,
+                logging.WARNING,
+                _FAILED_AFTER_ANSWER,
+                environ,
+                error,
+                status=answered.status,
+                flow_id=self.flow_id_of(answered),
+            )
+            kept = answered.kept_headers(start.headers)
+            return send_problem(answered, environ, start, exc_info, kept=kept)
         response = self.handler.handle(error, request_info(environ))
         return send_problem(response, environ, start, exc_info)
+
+    def flow_id_of(self, response: ProblemResponse) -> str | None:
+        """Return the flow id *response* carries in its header, or None."""
+        header = self.handler.config.flow_id_header
+        if header is not None:
+            lowered = header.lower()
+            for name, value in response.headers:
+                if name.lower() == lowered:
+                    return value
+        return None
 
 
 class ProblemDetails:

@@ -401,6 +401,40 @@ class TestTeardown:
         assert_generic_500(get(client, "/teardown-after-problem"))
         assert_one_error(records, "/teardown-after-problem")
 
+    @pytest.mark.parametrize("method", ["GET", "HEAD"])
+    def test_after_an_unexpected_error(self, client, records, method):
+        """After the view's unexpected error, its 500 stands: one ERROR record, one flow id.
+
+        The teardown failure is a warning with the flow id the client got;
+        no flow id header is sent, so the flow id is made for the request.
+        """
+        response = client.open("/teardown-after-error", method=method)
+
+        assert response.status_code == 500
+        assert response.headers["Content-Type"] == JSON
+        assert response.headers["X-After"] == "1"
+        flow_id = response.headers["X-Flow-ID"]
+        generic = {**GENERIC_500, "flow_id": flow_id}
+        length = len(json.dumps(generic, separators=(",", ":")))
+        assert response.headers["Content-Length"] == str(length)
+        if method == "GET":
+            assert json.loads(response.data) == generic
+        else:
+            assert response.data == b""
+        error, warning = at_least(records, logging.WARNING)
+        assert (error.levelno, warning.levelno) == (logging.ERROR, logging.WARNING)
+        assert error.flow_id == warning.flow_id == flow_id  # type: ignore[attr-defined]
+        assert error.getMessage() == (
+            f"{method} /teardown-after-error failed with apps.flask_errors.Misconfigured: "
+            f"answered with a 500 problem (flow id {flow_id})"
+        )
+        assert warning.getMessage() == (
+            f"{method} /teardown-after-error: exception in a teardown function after an "
+            f"unexpected error was answered; that answer is sent (flow id {flow_id})"
+        )
+        assert warning.exc_info is not None
+        assert isinstance(warning.exc_info[1], Misconfigured)
+
     def test_app_context_teardown(self, app, records):
         """A teardown_appcontext function that raises is answered the same way."""
 

@@ -101,8 +101,9 @@ def create_app(**settings: Any) -> Flask:  # noqa: C901 - one route per case
     """Return the app with the extension set up with *settings*.
 
     Routes: ``/ok`` (the worker's pid), ``/boom`` (an unexpected error),
-    ``/problem`` (a declared 404), ``/teardown`` and ``/teardown-after-problem``
-    (a ``teardown_request`` function raises), ``/after-request`` (an
+    ``/problem`` (a declared 404), ``/teardown``, ``/teardown-after-problem``
+    and ``/teardown-after-error`` (a ``teardown_request`` function raises; the
+    last two after the view raised), ``/after-request`` (an
     ``after_request`` function raises), ``/stream/<kind>`` (generators:
     ``early`` and ``early-context`` fail before their first chunk, ``late``
     after it, ``empty`` and ``ok`` do not fail, ``context`` reads the request
@@ -147,6 +148,10 @@ def create_app(**settings: Any) -> Flask:  # noqa: C901 - one route per case
     @app.get("/teardown-after-problem")
     def teardown_after_problem() -> str:
         raise ShelfMissing(shelf=8)
+
+    @app.get("/teardown-after-error")
+    def teardown_after_error() -> str:
+        raise Misconfigured(SECRET)
 
     @app.get("/after-request")
     def after_request_route() -> dict[str, bool]:
