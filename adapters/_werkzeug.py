@@ -275,6 +275,11 @@ _SERVED_VALUE = re.compile(r"[\t\x20-\x7e\x80-\xff]*")
 _LENGTH = re.compile(r"[0-9]+")
 
 
+def has_code(status: str) -> bool:
+    """Return whether *status* starts with a three-digit code (and a space, if more follows)."""
+    return _CODE.match(status) is not None
+
+
 def malformed(status: object, headers: object) -> str | None:
     """Say what makes *status* and *headers* no WSGI response, or return None.
 
@@ -284,7 +289,7 @@ def malformed(status: object, headers: object) -> str | None:
     """
     if not isinstance(status, str):
         return f"the status is a {type(status).__name__}, not a str"
-    if not _CODE.match(status):
+    if not has_code(status):
         return "the status does not start with a three-digit code"
     if not isinstance(headers, list):
         return f"the headers are a {type(headers).__name__}, not a list of (name, value) tuples"

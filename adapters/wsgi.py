@@ -65,6 +65,7 @@ from ._werkzeug import (
     DEFAULTS,
     HeldStart,
     close,
+    has_code,
     is_problem,
     log_failure,
     malformed,
@@ -93,7 +94,7 @@ class MalformedResponseError(Exception):
 
 
 def _convertible(status: object, headers: object) -> bool:
-    # Called for statuses that are not strings or start with 4 or 5.
+    # Called for statuses that are not strings, start with 4 or 5, or have no code.
     if malformed(status, headers) is not None:
         return True  # replaced by the generic 500
     for name, value in cast("list[tuple[str, str]]", headers):
@@ -118,7 +119,7 @@ class _Start(HeldStart):
         return (
             self.convert
             and status is not None
-            and (type(status) is not str or status[:1] in ("4", "5"))
+            and (type(status) is not str or status[:1] in ("4", "5") or not has_code(status))
             and _convertible(status, self.headers)
         )
 

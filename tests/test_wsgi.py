@@ -794,13 +794,29 @@ class TestMalformedAppResponses:
         [
             ("4\u00b23 Odd", [("Content-Type", "text/html")], "three-digit code"),
             ("4xx Odd", [], "three-digit code"),
+            ("abc", [("Content-Type", "text/html")], "three-digit code"),
+            ("", [("Content-Type", "text/html")], "three-digit code"),
+            ("200OK", [("Content-Type", "text/html")], "three-digit code"),
+            ("2x0 OK", [("Content-Type", "text/html")], "three-digit code"),
             (b"404 Not Found", [], "the status is a bytes"),
             ("404 Not Found", {"Content-Type": "text/html"}, "the headers are a dict"),
             ("404 Not Found", (("Content-Type", "text/html"),), "the headers are a tuple"),
             ("404 Not Found", [["Content-Type", "text/html"]], "header 0 is not"),
             ("404 Not Found", [("Allow", "GET"), ("Content-Type", b"text/html")], "header 1"),
         ],
-        ids=["superscript", "letters", "bytes", "dict", "tuple", "list-pair", "bytes-value"],
+        ids=[
+            "superscript",
+            "letters",
+            "no-code",
+            "empty",
+            "no-space",
+            "letter-in-code",
+            "bytes",
+            "dict",
+            "tuple",
+            "list-pair",
+            "bytes-value",
+        ],
     )
     def test_converted_to_the_generic_500(self, caplog, status, headers, wrong):
         """With convert_error_responses, malformed app output is the generic 500, logged once."""
