@@ -130,6 +130,20 @@ class _Start(HeldStart):
         return super().write(data)
 
 
+def _served_as_is(error: Exception) -> HTTPException | None:
+    """Return *error* if it is a werkzeug exception served as it is, else None.
+
+    Redirects, and exceptions that carry a response, are. An exception
+    whose ``__class__`` or ``code`` raises is not: the pipeline answers it.
+    """
+    try:
+        if isinstance(error, HTTPException) and not is_problem(error):
+            return error
+    except Exception:  # noqa: BLE001 - a hostile exception: answered as unexpected
+        return None
+    return None
+
+
 def _answer(
     handler: ProblemHandler, error: Exception, environ: WSGIEnvironment, start: _Start
 ) -> Iterable[bytes]:
@@ -143,15 +157,15 @@ def _answer(
     if not start.may_replace():
         raise error
     exc_info = sys.exc_info()
-    if isinstance(error, HTTPException) and not is_problem(error):
+    page = _served_as_is(error)
+    if page is not None:
 
         def restart(
             status: str, headers: list[tuple[str, str]], _: OptExcInfo | None = None, /
         ) -> Callable[[bytes], object]:
             return start.send(status, headers, exc_info)
 
-        # Redirects, and exceptions that carry a response: served as they are.
-        return error(environ, restart)
+        return page(environ, restart)
     response = handler.handle(error, request_info(environ))
     return send_problem(response, environ, start, exc_info)
 

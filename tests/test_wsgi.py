@@ -221,6 +221,30 @@ class TestExceptionsBeforeTheResponse:
         ]
         assert headers[3] == ("Content-Length", str(len(body)))
 
+    @pytest.mark.parametrize("when", ["before", "after-start", "in-body"])
+    def test_exception_whose_class_raises(self, caplog, when):
+        """An exception whose ``__class__`` raises is the generic 500, logged once."""
+
+        class LyingClass(Exception):
+            @property
+            def __class__(self) -> type:  # type: ignore[override]
+                raise RuntimeError(SECRET)
+
+        with caplog.at_level(logging.DEBUG, logger="problemdetails"):
+            served = serve(wrap(raising(LyingClass(), when=when)))
+
+        assert served.status == "500 Internal Server Error"
+        assert served.problem() == {
+            "type": "about:blank",
+            "title": "Internal Server Error",
+            "status": 500,
+            "detail": GENERIC_DETAIL,
+            "flow_id": FLOW,
+        }
+        assert served.errors == ""
+        (record,) = caplog.records
+        assert (record.levelno, record.flow_id) == (logging.ERROR, FLOW)  # type: ignore[attr-defined]
+
     def test_second_start_response_without_exc_info_refused(self):
         """Calling start_response twice without exc_info is an app error, as servers say."""
 
