@@ -6,7 +6,15 @@ string ``"admin"`` never becomes the list ``['a', 'd', 'm', 'i', 'n']``: a
 list, tuple or set member takes a JSON array only, a dict member a JSON
 object only, and their items are as strict as members are. A literal or an
 enum takes its own values only, of their own JSON type; a union takes the
-first of its types that the value has.
+first of its types that the value has. A UUID, date, time or Decimal member
+takes a string in the form rendered (never a number); one that does not
+parse is ignored.
+
+Unstructuring follows the declared types: nested attrs classes and
+dataclasses become objects (their None members left out), named tuples
+arrays, sets sorted arrays, and UUIDs, dates, times and Decimals strings. A
+member whose annotation names something undefined is unstructured by its
+value's own type.
 """
 
 from __future__ import annotations
@@ -14,6 +22,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import enum
+import re
 import types
 import typing
 from collections.abc import (
@@ -27,13 +36,15 @@ from collections.abc import (
     Sequence,
 )
 from collections.abc import Set as AbstractSet
-from datetime import datetime
+from datetime import date, datetime, time
+from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
 import attrs
 import cattrs
-from cattrs.gen import make_dict_unstructure_fn
 
+from ._member_types import UNRESOLVED, is_record, record_fields
 from ._problem import RESERVED_NAMES, Problem
 
 
@@ -93,6 +104,41 @@ def _structure_seconds_or_date(value: Any, _: Any) -> int | datetime | None:
     if moment.tzinfo is None:
         raise ValueError(f"expected a date with a time zone, got {value!r}")
     return moment
+
+
+def _json_string(value: object, what: str) -> str:
+    if type(value) is not str:
+        raise TypeError(f"expected a {what} string, got {type(value).__name__}")
+    return value
+
+
+_UUID_TEXT = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
+# What str() gives for a finite Decimal, and what JSON writes for a number.
+_DECIMAL_TEXT = re.compile(r"-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
+
+
+def _structure_uuid(value: Any, _: Any) -> UUID:
+    text = _json_string(value, "UUID")
+    if not _UUID_TEXT.fullmatch(text):
+        raise ValueError(
+            f"expected a UUID such as 12345678-1234-1234-1234-123456789abc, got {text[:60]!r}"
+        )
+    return UUID(text)
+
+
+def _structure_date(value: Any, _: Any) -> date:
+    return date.fromisoformat(_json_string(value, "date"))
+
+
+def _structure_time(value: Any, _: Any) -> time:
+    return time.fromisoformat(_json_string(value, "time"))
+
+
+def _structure_decimal(value: Any, _: Any) -> Decimal:
+    text = _json_string(value, "decimal")
+    if not _DECIMAL_TEXT.fullmatch(text):
+        raise ValueError(f"expected a decimal number as a string, got {text[:60]!r}")
+    return Decimal(text)
 
 
 def _refuse(kind: Any, reason: str) -> StructureHook:
@@ -276,6 +322,14 @@ converter.register_structure_hook(bytes, _refuse(bytes, "JSON has no bytes"))
 converter.register_structure_hook(float, _structure_float)
 converter.register_structure_hook(datetime, _structure_datetime)
 converter.register_unstructure_hook(datetime, datetime.isoformat)
+converter.register_structure_hook(date, _structure_date)
+converter.register_unstructure_hook(date, date.isoformat)
+converter.register_structure_hook(time, _structure_time)
+converter.register_unstructure_hook(time, time.isoformat)
+converter.register_structure_hook(UUID, _structure_uuid)
+converter.register_unstructure_hook(UUID, str)
+converter.register_structure_hook(Decimal, _structure_decimal)
+converter.register_unstructure_hook(Decimal, str)
 converter.register_structure_hook_factory(_is_array, _array_hook)
 converter.register_structure_hook_factory(_is_object, _object_hook)
 converter.register_structure_hook_factory(_is_literal, _literal_hook)
@@ -287,21 +341,91 @@ converter.register_structure_hook_func(
 )
 
 
-def _is_plain_attrs(kind: Any) -> bool:
-    return isinstance(kind, type) and attrs.has(kind) and not issubclass(kind, Problem)
+def _member_hook(kind: Any) -> UnstructureHook | None:
+    """Return the unstructure hook of a member of type *kind*; None where none is needed."""
+    if kind is UNRESOLVED or kind is None:
+        return converter.unstructure  # by the value's own type
+    try:
+        return _identity_hook(kind)
+    except Exception:  # noqa: BLE001 - an annotation cattrs cannot read: by the value's type
+        return converter.unstructure
 
 
-def _unstructure_factory(kind: type) -> UnstructureHook:
-    generated: UnstructureHook = make_dict_unstructure_fn(kind, converter)
+def _record_hooks(kind: type) -> tuple[tuple[str, UnstructureHook | None], ...]:
+    return tuple((name, _member_hook(annotation)) for name, annotation, _ in record_fields(kind))
+
+
+def _record_unstructure(kind: type) -> UnstructureHook:
+    # The fields' hooks are made on first use: a class whose fields name
+    # itself (a tree) needs its own hook made first.
+    fields: list[tuple[tuple[str, UnstructureHook | None], ...]] = []
+
+    def hooks() -> tuple[tuple[str, UnstructureHook | None], ...]:
+        if not fields:
+            fields.append(_record_hooks(kind))
+        return fields[0]
+
+    if _is_namedtuple(kind):  # sent as the array it is
+
+        def unstructure_tuple(value: Any) -> list[Any]:
+            items = ((hook, getattr(value, name)) for name, hook in hooks())
+            return [item if hook is None else hook(item) for hook, item in items]
+
+        return unstructure_tuple
+    if issubclass(kind, dict):  # a typed dict: its keys as given, other keys by their values
+
+        def unstructure_dict(value: Any) -> dict[str, Any]:
+            known = dict(hooks())
+            return {
+                key: _unstructured(known.get(key, converter.unstructure), item)
+                for key, item in value.items()
+            }
+
+        return unstructure_dict
 
     # Nested objects follow the document's rule: a None member is left out.
     def unstructure(value: Any) -> dict[str, Any]:
-        return {key: item for key, item in generated(value).items() if item is not None}
+        members: dict[str, Any] = {}
+        for name, hook in hooks():
+            item = getattr(value, name)
+            if item is not None:
+                members[name] = item if hook is None else hook(item)
+        return members
 
     return unstructure
 
 
-converter.register_unstructure_hook_factory(_is_plain_attrs, _unstructure_factory)
+def _unstructured(hook: UnstructureHook | None, value: Any) -> Any:
+    return value if hook is None else hook(value)
+
+
+def _is_namedtuple(kind: type) -> bool:
+    return issubclass(kind, tuple)
+
+
+converter.register_unstructure_hook_factory(is_record, _record_unstructure)
+
+
+def _is_loose_array(kind: Any) -> bool:
+    try:
+        return _origin(kind) in (Collection, Iterable)
+    except TypeError:  # an unhashable annotation
+        return False
+
+
+def _loose_array_unstructure(kind: Any) -> UnstructureHook:
+    # A Collection or Iterable member holds a list, a tuple or a set: an array either way.
+    args = typing.get_args(kind)
+    hook = _member_hook(args[0]) if args else converter.unstructure
+
+    def unstructure(value: Any) -> list[Any]:
+        items = list(value) if hook is None else [hook(item) for item in value]
+        return _set_as_array(items) if isinstance(value, (set, frozenset)) else items
+
+    return unstructure
+
+
+converter.register_unstructure_hook_factory(_is_loose_array, _loose_array_unstructure)
 
 
 def _identity_hook(kind: Any) -> UnstructureHook | None:
@@ -316,11 +440,10 @@ _unstructure_plans: dict[type[Problem], UnstructurePlan] = {}
 _structure_plans: dict[type[Problem], StructurePlan] = {}
 
 
-def _declared_fields(cls: type[Problem]) -> list[attrs.Attribute[Any]]:
-    # Annotations are strings until resolved; by the first render every name
-    # a user's module refers to exists.
-    attrs.resolve_types(cls)
-    return [field for field in attrs.fields(cls) if field.name not in RESERVED_NAMES]
+def _declared_fields(cls: type[Problem]) -> list[tuple[str, Any]]:
+    # Annotations are resolved one by one: one that names something undefined
+    # (a class local to a function) is UNRESOLVED, and leaves the others be.
+    return [(name, annotation) for name, annotation, _ in record_fields(cls, skip=RESERVED_NAMES)]
 
 
 def unstructure_plan(cls: type[Problem]) -> UnstructurePlan:
@@ -330,7 +453,7 @@ def unstructure_plan(cls: type[Problem]) -> UnstructurePlan:
     """
     plan = _unstructure_plans.get(cls)
     if plan is None:
-        plan = tuple((f.name, _identity_hook(f.type)) for f in _declared_fields(cls))
+        plan = tuple((name, _member_hook(kind)) for name, kind in _declared_fields(cls))
         _unstructure_plans[cls] = plan
     return plan
 
@@ -344,12 +467,16 @@ def structure_plan(cls: type[Problem]) -> StructurePlan:
     """
     plan = _structure_plans.get(cls)
     if plan is None:
-        with contextlib.suppress(Exception):  # unresolved annotations stay strings: refused
-            attrs.resolve_types(cls)
+        try:
+            declared = _declared_fields(cls)
+        except Exception:  # noqa: BLE001 - annotations that are not types: every member refused
+            declared = [(name, UNRESOLVED) for name in cls.__problem_fields__]
+        raw = {field.name: field.type for field in attrs.fields(cls)}
         plan = tuple(
-            (f.name, _hook(f.type), f.type)
-            for f in attrs.fields(cls)
-            if f.name not in RESERVED_NAMES
+            (name, _refuse(raw[name], "its annotation does not resolve"), raw[name])
+            if kind is UNRESOLVED
+            else (name, _hook(kind), kind)
+            for name, kind in declared
         )
         _structure_plans[cls] = plan
     return plan

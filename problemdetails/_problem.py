@@ -17,7 +17,7 @@ import attrs
 
 from ._errors import InvalidProblemError, ProblemDefinitionError
 from ._fields import HEADER_NAME, HEADER_VALUE
-from ._member_types import Check, describe_value, field_checks
+from ._member_types import AnnotationError, MemberCheck, field_checks
 from ._uri import is_uri_reference
 
 if sys.version_info >= (3, 11):
@@ -270,19 +270,25 @@ def _checked_headers(value: object) -> dict[str, str]:
     return cast("dict[str, str]", headers)
 
 
-_MemberChecks = tuple[tuple[str, Check, str, object], ...]
+_MemberChecks = tuple[MemberCheck, ...]
 
 
-def _member_checks(cls: builtins.type[Problem]) -> _MemberChecks:
-    """Compile the checks of *cls*'s declared members, once, and keep them on the class."""
+def _member_checks(cls: builtins.type[Problem], *, final: bool = True) -> _MemberChecks:
+    """Compile the checks of *cls*'s declared members, once, and keep them on the class.
+
+    Annotations are resolved member by member. When the class is created
+    (``final=False``), one that names something not defined yet raises
+    NameError and nothing is kept: it may be defined later in the module. On
+    first use, such a member is left unchecked (and rendered as it is).
+
+    Raises:
+        ProblemDefinitionError: an annotation is not a type expression, or
+            names a type JSON cannot carry.
+    """
     try:
-        attrs.resolve_types(cls)
-    except NameError as error:
-        raise ProblemDefinitionError(
-            f"problem class {cls.__qualname__}: an annotation names something that does not "
-            f"exist ({error}); define it before the class is used, or import it"
-        ) from None
-    checks = field_checks(cls, RESERVED_NAMES)
+        checks = field_checks(cls, RESERVED_NAMES, final=final)
+    except AnnotationError as error:
+        raise ProblemDefinitionError(f"problem class {cls.__qualname__}: {error}") from None
     cls.__problem_checks__ = checks
     return checks
 
@@ -305,13 +311,11 @@ def _check_members(problem: Problem) -> None:
     checks = cls.__dict__.get("__problem_checks__")
     if checks is None:
         checks = _member_checks(cls)
-    for name, check, expected, default in checks:
+    for name, check, default, mismatch in checks:
         value = members[name]
         # A declared default is the declaration's own word: trusted as it is.
         if value is not default and not check(value):
-            raise InvalidProblemError(
-                f"{cls.__name__}.{name} must be {expected}, got {describe_value(value)}"
-            )
+            raise InvalidProblemError(f"{cls.__name__}.{name} {mismatch(value)}")
 
 
 def _check_standard(  # noqa: C901 - one flat pass over the standard members
@@ -412,8 +416,8 @@ class _ProblemBase(Exception):  # noqa: N818 - a problem is the error, not about
         # Compiled now when the annotations resolve; a name defined later in
         # the module is resolved on the first construction instead.
         cls.__problem_checks__ = None
-        with contextlib.suppress(ProblemDefinitionError):
-            _member_checks(cls)  # type: ignore[arg-type]
+        with contextlib.suppress(NameError):
+            _member_checks(cls, final=False)  # type: ignore[arg-type]
         if type is not None and type != ABOUT_BLANK:
             if registry is None:  # not `or`: an empty registry is falsy
                 registry = _defaults.get("registry")
