@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+import collections
+import dataclasses
+import enum
 import json
 import math
+import typing
 import xml.etree.ElementTree as ET
-from datetime import datetime, timezone
-from typing import Any
+from collections.abc import (
+    Collection,
+    Iterable,
+    MutableMapping,
+    MutableSequence,
+    MutableSet,
+)
+from datetime import date, datetime, time, timezone
+from decimal import Decimal
+from typing import Any, NamedTuple, TypedDict
+from uuid import UUID
 
 import attrs
 import pytest
@@ -396,3 +409,165 @@ class TestSets:
         parsed = parse_problem(render(problem).body)
         assert isinstance(parsed, Tagged)
         assert (parsed.tags, set(parsed.ids)) == (frozenset({"a", "b"}), {3})
+
+
+class Shade(enum.Enum):
+    DARK = "dark"
+
+
+class Shape(enum.Enum):
+    DOT = (0, 0)
+
+
+class Stock(TypedDict):
+    sku: str
+    since: date
+
+
+@dataclasses.dataclass(frozen=True)
+class Leg:
+    km: float
+    note: str | None = None
+
+
+class Spot(NamedTuple):
+    row: int
+    day: date | None = None
+
+
+@attrs.frozen
+class Branch:
+    name: str
+    children: list[Branch] = attrs.Factory(list["Branch"])
+
+
+ID = UUID("12345678-1234-5678-1234-567812345678")
+DAY = date(2026, 11, 29)
+
+
+def declare(annotation: object) -> type[Problem]:
+    """Declare an unregistered 400 problem class with one member of type *annotation*."""
+    namespace: dict[str, Any] = {"__annotations__": {"member": annotation}, "__module__": __name__}
+    return type("Declared", (Problem,), namespace, status=400)  # type: ignore[call-arg]
+
+
+def rendered_member(problem: Problem) -> Any:
+    """Render *problem* through the pipeline; it must not fall back to the minimal 500."""
+    response = render(problem)
+    assert response.status == 400
+    return json.loads(response.body)["member"]
+
+
+class TestDeclaredTypesRender:
+    """Whatever a declared member type takes renders as JSON: none of it falls back to a 500."""
+
+    @pytest.mark.parametrize(
+        ("annotation", "value", "expected"),
+        [
+            (UUID, ID, "12345678-1234-5678-1234-567812345678"),
+            (date, DAY, "2026-11-29"),
+            (time, time(12, 30, tzinfo=timezone.utc), "12:30:00+00:00"),
+            (Decimal, Decimal("0.10"), "0.10"),
+            (Decimal, Decimal("1E+2"), "1E+2"),
+            (
+                Decimal,
+                Decimal("-12345678901234567890.123456789"),
+                "-12345678901234567890.123456789",
+            ),
+            (Shade, Shade.DARK, "dark"),
+            (Shape, Shape.DOT, [0, 0]),
+            (float, 3, 3),
+            (int, 10**4299, 10**4299),
+            (Collection[str], {"b", "a"}, ["a", "b"]),
+            (Collection[str], ("b", "a"), ["b", "a"]),
+            (Iterable[date], frozenset({DAY}), ["2026-11-29"]),
+            (MutableSequence[int], collections.deque([2, 1]), [2, 1]),
+            (typing.Deque[int], collections.deque([1]), [1]),  # noqa: UP006
+            (MutableSet[int], {2, 1}, [1, 2]),
+            (MutableMapping[str, Decimal], {"a": Decimal("1.5")}, {"a": "1.5"}),
+            (typing.DefaultDict[str, int], collections.defaultdict(int, a=1), {"a": 1}),  # noqa: UP006
+            (collections.OrderedDict[str, UUID], collections.OrderedDict(a=ID), {"a": str(ID)}),
+            (collections.Counter[str], collections.Counter("aab"), {"a": 2, "b": 1}),
+            (Stock, {"sku": "a", "since": DAY}, {"sku": "a", "since": "2026-11-29"}),
+            (list[Leg], [Leg(km=1.5), Leg(km=2, note="n")], [{"km": 1.5}, {"km": 2, "note": "n"}]),
+            (Spot, Spot(1, DAY), [1, "2026-11-29"]),
+            (
+                Branch,
+                Branch(name="a", children=[Branch(name="b")]),
+                {"name": "a", "children": [{"name": "b", "children": []}]},
+            ),
+        ],
+        ids=lambda value: repr(value)[:50],
+    )
+    def test_rendered(self, annotation: object, value: object, expected: object):
+        """The member is sent in its JSON form."""
+        assert rendered_member(declare(annotation)(member=value)) == expected  # type: ignore[call-arg]
+
+    def test_local_class(self):
+        """A member annotated with a class local to a function renders by its value's type."""
+
+        @attrs.frozen
+        class Item:
+            qty: int
+
+        class Local(Problem, status=400):
+            member: Item
+
+        assert rendered_member(Local(member=Item(qty=2))) == {"qty": 2}
+        assert rendered_member(Local(member="as is")) == "as is"  # type: ignore[arg-type]
+
+
+class Typed(Problem, type="https://example.com/probs/typed-render", title="Typed.", status=400):
+    uid: UUID | None = None
+    day: date | None = None
+    clock: time | None = None
+    money: Decimal | None = None
+    shade: Shade | None = None
+
+
+class TestDeclaredTypesParse:
+    """UUID, date, time and Decimal members are read back from their strings, and only from them."""
+
+    def test_round_trip(self):
+        """What is rendered is read back equal."""
+        problem = Typed(uid=ID, day=DAY, clock=time(8, 0), money=Decimal("-0.50"), shade=Shade.DARK)
+        parsed = parse_problem(render(problem).body)
+        assert isinstance(parsed, Typed)
+        assert parsed == problem
+        assert str(parsed.money) == "-0.50"
+
+    @pytest.mark.parametrize(
+        ("name", "value"),
+        [
+            ("uid", 5),
+            ("uid", "not-a-uuid"),
+            ("uid", "{12345678-1234-5678-1234-567812345678}"),
+            ("uid", "12345678123456781234567812345678"),
+            ("day", 20261129),
+            ("day", "2026-13-01"),
+            ("day", "2026-11-29T10:00:00"),
+            ("clock", 1200),
+            ("clock", "25:00"),
+            ("money", 0.5),
+            ("money", 10),
+            ("money", "NaN"),
+            ("money", "Infinity"),
+            ("money", "1.2.3"),
+            ("money", " 1"),
+            ("money", "1_000"),
+            ("shade", "DARK"),
+        ],
+    )
+    def test_wrong_member_ignored(self, name: str, value: object):
+        """A member of the wrong JSON type, or a string that does not parse, is ignored."""
+        valid = {
+            "uid": str(ID),
+            "day": "2026-11-29",
+            "clock": "08:00",
+            "money": "1",
+            "shade": "dark",
+        }
+        parsed = parse_problem({"type": Typed.__problem_type__, **valid, name: value})
+        assert isinstance(parsed, Typed)
+        assert getattr(parsed, name) is None
+        assert all(getattr(parsed, other) is not None for other in valid if other != name)
