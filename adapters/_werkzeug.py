@@ -7,7 +7,6 @@ stand, and the checks and log records of what a WSGI application hands over.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -19,7 +18,6 @@ from werkzeug.datastructures import EnvironHeaders
 from werkzeug.exceptions import HTTPException
 
 from problemdetails import Problem, ProblemFactory, ProblemHandler, RequestInfo, RetryAfterProblem
-from problemdetails._report import loggable
 from problemdetails._response import HEADER_NAME
 
 if TYPE_CHECKING:
@@ -333,33 +331,15 @@ def log_failure(
 ) -> None:
     """Log *what* went wrong with the request of *environ*, with *error*; never raises.
 
-    The record carries the same attributes as the pipeline's own records
-    (flow id, method, path, status), so that log tools find it with them.
-    The flow id is *flow_id*, or the request's.
+    The core's `ProblemHandler.log_failure`, with the request's facts from
+    *environ*; the flow id is *flow_id*, or the request's.
     """
-    # A failing log handler must not change what the server sees.
-    with contextlib.suppress(Exception):
+    # A malformed environ must not keep the failure from being logged.
+    try:
         info = request_info(environ)
-        if flow_id is None:
-            flow_id = handler.flow_id(info)
-        where = " ".join(part for part in (info.method, info.path) if part) or "Request"
-        logging.getLogger(handler.config.logger_name).log(
-            level,
-            "%s: %s (flow id %s)",
-            where,
-            what,
-            flow_id,
-            exc_info=loggable(error),
-            extra={
-                "flow_id": flow_id,
-                "status": status,
-                "status_code": status,
-                "problem_type": None,
-                "method": info.method,
-                "path": info.path,
-                "request": info.native,
-            },
-        )
+    except Exception:  # noqa: BLE001
+        info = None
+    handler.log_failure(what, error, info, status=status, level=level, flow_id=flow_id)
 
 
 def close(handler: ProblemHandler, iterable: object, environ: WSGIEnvironment, what: str) -> None:

@@ -326,6 +326,7 @@ class ProblemHandler:
         *,
         status: int | None = None,
         level: int = logging.ERROR,
+        flow_id: str | None = None,
     ) -> None:
         """Log a failure no problem response can answer any more; never raises.
 
@@ -336,16 +337,19 @@ class ProblemHandler:
         exception in a form every log handler can format.
 
         Args:
-            what: what failed, e.g. ``"the response, cut short after it started,"``.
+            what: what happened, e.g. ``"exception after the response started; it is
+                cut short"``.
             exception: the exception.
             request: the request, for the record's attributes.
             status: the status the client got (the response's own, if it started).
             level: ERROR by default; WARNING for what the client never noticed.
+            flow_id: the flow id the client got, when known; else the request's.
         """
-        try:
-            flow_id = self.flow_id(request)
-        except Exception:  # noqa: BLE001 - flow_id() never raises; this is a last guard
-            flow_id = new_flow_id()
+        if flow_id is None:
+            try:
+                flow_id = self.flow_id(request)
+            except Exception:  # noqa: BLE001 - flow_id() never raises; this is a last guard
+                flow_id = new_flow_id()
         self._reporter.log_failure(level, what, flow_id, exception, request=request, status=status)
 
     def __repr__(self) -> str:

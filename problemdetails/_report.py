@@ -146,12 +146,13 @@ def loggable(exception: BaseException) -> _ExcInfo:
         return (type(exception), exception, exception.__traceback__)
     kind = type(exception)
     stand_in = _UnformattableError(
-        f"{_class_name(kind)} (its message, notes or chain could not be formatted)"
+        f"{class_name(kind)} (its message, notes or chain could not be formatted)"
     )
     return (_UnformattableError, stand_in, exception.__traceback__)
 
 
-def _class_name(kind: type) -> str:
+def class_name(kind: type) -> str:
+    """Return *kind*'s name as a log line shows it: ``module.Qualname``, builtins bare."""
     # A class may set __module__ to anything; only a string names a module.
     module: object = getattr(kind, "__module__", None)
     name = kind.__qualname__
@@ -246,7 +247,7 @@ class Reporter:
         elif report.unexpected and exception is not None:
             exc_info = loggable(exception)
             message = "failed with %s: answered with a %d problem (flow id %s)"
-            args = (_class_name(type(exception)), status, report.flow_id)
+            args = (class_name(type(exception)), status, report.flow_id)
         else:
             message = "answered with a %d problem %s (flow id %s)"
             args = (status, printable(problem.type), report.flow_id)
@@ -370,7 +371,13 @@ class Reporter:
         # A failure that changed the response left the client the generic 500.
         problem_type = ABOUT_BLANK if status is not None else None
         self.log_failure(
-            level, what, flow_id, current, request=request, status=status, problem_type=problem_type
+            level,
+            f"{what} failed",
+            flow_id,
+            current,
+            request=request,
+            status=status,
+            problem_type=problem_type,
         )
 
     def log_failure(
@@ -384,14 +391,14 @@ class Reporter:
         status: int | None = None,
         problem_type: str | None = None,
     ) -> None:
-        """Log that *what* failed with *exception*, with the record's usual attributes.
+        """Log *what* happened (with *exception*), with the record's usual attributes.
 
         Never raises: nowhere is left to report a failure of logging itself.
         """
         current = exception
         with contextlib.suppress(Exception):
             where, extra = _facts(flow_id, status, problem_type, request)
-            message = "%s failed (flow id %s)"
+            message = "%s (flow id %s)"
             args: tuple[object, ...] = (what, flow_id)
             if where:
                 message, args = "%s: " + message, (where, *args)

@@ -1079,7 +1079,7 @@ class TestStreamedBodies:
         assert_logged(record, streamed.error)
         kind = "RuntimeError" if name == "unexpected" else "django_project.views.Hostile"
         assert record.getMessage() == (
-            f"GET {prefix}{name}-at-{sent}/ failed with {kind} after the response started; "
+            f"GET {prefix}{name}-at-{sent}/: failed with {kind} after the response started; "
             f"it was cut short (flow id {record.flow_id})"
         )
         assert (record.method, record.path, record.status_code) == (
@@ -1272,7 +1272,7 @@ class TestAsyncBodyInSyncMode:
         assert record.name == "django.request"
         assert_logged(record, streamed.error)
         assert record.getMessage() == (
-            f"GET {path} failed with RuntimeError after the response started; "
+            f"GET {path}: failed with RuntimeError after the response started; "
             f"it was cut short (flow id {record.flow_id})"
         )
 
@@ -1334,7 +1334,7 @@ class TestLogRecords:
         fetch.stream("get", f"{prefix}unexpected-at-2/", headers={"X-Flow-ID": "cut-1"})
         (email,) = admin_mail
         assert email.subject == (
-            f"[Django] ERROR (EXTERNAL IP): GET {prefix}unexpected-at-2/ failed with RuntimeError "
+            f"[Django] ERROR (EXTERNAL IP): GET {prefix}unexpected-at-2/: failed with RuntimeError "
             "after the response started; it was cut short (flow id cut-1)"
         )
         assert f"Request URL: http://testserver{prefix}unexpected-at-2/\n" in email.body

@@ -266,7 +266,7 @@ class TestServedStreams:
                 chunks.extend(response.iter_raw())
         assert b"".join(chunks) in (b"", b"chunk 1\nchunk 2\n")
         record = (
-            f"GET {path} failed with RuntimeError after the response started; "
+            f"GET {path}: failed with RuntimeError after the response started; "
             f"it was cut short (flow id {flow_id})"
         )
         assert logged(served, record) == 1

@@ -960,7 +960,7 @@ class TestLogFailure:
         handler = ProblemHandler()
         error = raised(ValueError("late"))
         handler.log_failure(
-            "the response, cut short after it started,",
+            "the response failed after it started; it is cut short",
             error,
             request_with(X_Flow_ID="req-9"),
             status=200,
@@ -968,7 +968,7 @@ class TestLogFailure:
         (record,) = records
         assert record.levelno == logging.ERROR
         assert record.getMessage() == (
-            "GET /orders/7: the response, cut short after it started, failed (flow id req-9)"
+            "GET /orders/7: the response failed after it started; it is cut short (flow id req-9)"
         )
         assert (record.method, record.path, record.status_code, record.problem_type) == (  # type: ignore[attr-defined]
             "GET",

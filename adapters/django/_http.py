@@ -7,7 +7,6 @@ Django makes itself, recognised and rewritten in place.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable, Mapping
 from typing import TYPE_CHECKING, ClassVar, TypeGuard, cast
@@ -47,7 +46,7 @@ from problemdetails import (
     ValidationProblem,
     json_pointer,
 )
-from problemdetails._report import loggable
+from problemdetails._report import class_name
 
 if TYPE_CHECKING:
     from problemdetails import ProblemHandler, ProblemResponse
@@ -250,32 +249,13 @@ def log_cut_short(
     response can only be cut short. The record carries what a 500's record
     carries (flow id, method, path, status, the request). Never raises.
     """
-    with contextlib.suppress(Exception):
+    try:
         info = request_info(request, handler.config)
-        flow_id = handler.flow_id(info)
-        logging.getLogger(handler.config.logger_name).error(
-            "%s %s failed with %s after the response started; it was cut short (flow id %s)",
-            info.method,
-            info.path,
-            _class_name(type(error)),
-            flow_id,
-            exc_info=loggable(error),
-            extra={
-                "flow_id": flow_id,
-                "status": status,
-                "status_code": status,
-                "problem_type": None,
-                "method": info.method,
-                "path": info.path,
-                "request": request,
-            },
-        )
-
-
-def _class_name(kind: type) -> str:
-    module: object = getattr(kind, "__module__", None)
-    name = kind.__qualname__
-    return f"{module}.{name}" if isinstance(module, str) and module != "builtins" else name
+    except Exception:  # noqa: BLE001 - the failure is logged all the same
+        info = None
+    # The class in the message: the subject of mail_admins' email shows it.
+    what = f"failed with {class_name(type(error))} after the response started; it was cut short"
+    handler.log_failure(what, error, info, status=status)
 
 
 def after_suspicious(
