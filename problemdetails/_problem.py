@@ -76,6 +76,11 @@ def is_received(exception: BaseException) -> bool:
     return getattr(type(exception), "__problem_received__", False) is True
 
 
+def constructing_leniently() -> bool:
+    """Return whether problems are being made from a received document (parsing)."""
+    return _lenient.get()
+
+
 def truncate_text(text: str, limit: int) -> str:
     """Return *text* cut to *limit* characters, ending in an ellipsis if it was longer."""
     return text if len(text) <= limit else text[: limit - 1] + _ELLIPSIS
@@ -470,15 +475,15 @@ def _declare_defaults(  # noqa: PLR0917 - a private step of __init_subclass__
         cls.__problem_type__ = type_uri
 
 
-_LEVEL_NAMES = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+_LEVEL_NAMES = ("NOTSET", "DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 def _log_level(value: object, where: str) -> int:
     """Return *value* (a level number or one of logging's level names) as a level number."""
     if isinstance(value, str) and value.upper() in _LEVEL_NAMES:
         return int(getattr(logging, value.upper()))
-    if builtins.type(value) is int and value >= 0:
-        return value
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return int(value)
     raise ProblemDefinitionError(
         f"{where}: log_level must be a logging level such as logging.WARNING or 'WARNING', "
         f"got {_shown(value)}"
