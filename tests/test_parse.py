@@ -7,6 +7,7 @@ import json
 from collections.abc import Collection, Iterable, Mapping, MutableSequence, Sequence
 from collections.abc import Set as AbstractSet
 from datetime import date, datetime, timezone
+from ipaddress import IPv4Address
 from typing import Any
 
 import attrs
@@ -83,6 +84,7 @@ class Unusual(Problem, type="https://example.com/probs/test-parse/unusual", titl
 
     code: int | str = 0
     day: date | None = None
+    address: IPv4Address | None = None
 
 
 RFC_EXAMPLE = {
@@ -401,10 +403,16 @@ class TestUnusualTypes:
     def test_type_without_a_hook(self):
         """A member no JSON value can fill is ignored; the rest of the document is read."""
         problem = parse_problem(
-            {"type": Unusual.__problem_type__, "day": "2026-03-01", "code": 1, "x": 2}
+            {"type": Unusual.__problem_type__, "address": "10.0.0.1", "code": 1, "x": 2}
         )
         assert isinstance(problem, Unusual)
-        assert (problem.day, problem.code, problem.extensions) == (None, 1, {"x": 2})
+        assert (problem.address, problem.code, problem.extensions) == (None, 1, {"x": 2})
+
+    def test_date_read_from_its_string(self):
+        """A date member is read from the ISO string it is sent as."""
+        problem = parse_problem({"type": Unusual.__problem_type__, "day": "2026-03-01"})
+        assert isinstance(problem, Unusual)
+        assert problem.day == date(2026, 3, 1)
 
 
 class TestUriReferences:

@@ -421,14 +421,23 @@ class TestFallback:
         assert_fallback(handler.render(Problem(status=400, extensions={"ratio": value})))
         assert len(errors(records)) == 1
 
-    def test_nan_in_declared_member(self, handler: ProblemHandler, records: Records):
-        """NaN in a declared float member gives the minimal 500."""
+    def test_nan_in_a_member_of_any_type(self, handler: ProblemHandler, records: Records):
+        """NaN in a member declared Any (so unchecked) gives the minimal 500."""
+
+        class Ratio(Problem, status=400):
+            ratio: Any
+
+        assert_fallback(handler.render(Ratio(ratio=math.nan)))
+        assert len(errors(records)) == 1
+
+    def test_nan_in_declared_float_member(self):
+        """NaN in a declared float member is refused where the problem is made: JSON has none."""
 
         class Ratio(Problem, status=400):
             ratio: float
 
-        assert_fallback(handler.render(Ratio(ratio=math.nan)))
-        assert len(errors(records)) == 1
+        with pytest.raises(InvalidProblemError, match=r"Ratio\.ratio"):
+            Ratio(ratio=math.nan)
 
     @pytest.mark.parametrize("member", ["title", "detail"])
     def test_lazy_text_that_fails(self, handler: ProblemHandler, member: str, records: Records):
