@@ -319,7 +319,16 @@ def _check_members(problem: Problem) -> None:
     for name, check, default, mismatch in checks:
         value = members[name]
         # A declared default is the declaration's own word: trusted as it is.
-        if value is not default and not check(value):
+        if value is default:
+            continue
+        try:
+            valid = check(value)
+        except Exception as error:  # noqa: BLE001 - a value whose own methods fail, or too deep
+            raise InvalidProblemError(
+                f"{cls.__name__}.{name} could not be checked against its declared type "
+                f"({builtins.type(error).__name__})"
+            ) from None
+        if not valid:
             raise InvalidProblemError(f"{cls.__name__}.{name} {mismatch(value)}")
 
 

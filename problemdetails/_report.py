@@ -142,13 +142,26 @@ def loggable(exception: BaseException) -> _ExcInfo:
     raise is replaced by a stand-in naming its class, with its traceback: the
     record still says where it happened.
     """
-    if _formats(exception):
-        return (type(exception), exception, exception.__traceback__)
     kind = type(exception)
+    try:
+        # Read through BaseException itself: a class may hide it behind
+        # __getattribute__, and then only the slot tells the truth.
+        trace: object = vars(BaseException)["__traceback__"].__get__(exception)
+    except Exception:  # noqa: BLE001 - the record goes out without a traceback then
+        trace = None
+    if trace is not None and not isinstance(trace, TracebackType):
+        trace = None
+    try:
+        # Handlers read the attribute, not the slot: both must agree.
+        plain = _formats(exception) and exception.__traceback__ is trace
+    except Exception:  # noqa: BLE001 - exactly what is being tested for
+        plain = False
+    if plain:
+        return (kind, exception, trace)
     stand_in = _UnformattableError(
         f"{class_name(kind)} (its message, notes or chain could not be formatted)"
     )
-    return (_UnformattableError, stand_in, exception.__traceback__)
+    return (_UnformattableError, stand_in, trace)
 
 
 def class_name(kind: type) -> str:

@@ -12,6 +12,7 @@ from collections.abc import (
     Callable,
     Collection,
     Iterable,
+    Iterator,
     Mapping,
     MutableMapping,
     MutableSequence,
@@ -625,3 +626,28 @@ class TestProperties:
         else:
             with pytest.raises(InvalidProblemError):
                 cls(member=value)  # type: ignore[call-arg]
+
+
+class _IterRaises(list[int]):
+    def __iter__(self) -> Iterator[int]:
+        raise RuntimeError("hostile")
+
+
+class Branch(TypedDict):
+    kids: list[Branch]
+
+
+class TestChecksThatCannotRun:
+    """A value the check cannot even look at is refused, never a stray exception."""
+
+    def test_container_whose_iteration_raises(self):
+        """A list whose __iter__ raises is refused as invalid."""
+        with pytest.raises(InvalidProblemError, match=r"could not be checked"):
+            declare(list[int])(member=_IterRaises([1]))  # type: ignore[call-arg]
+
+    def test_typeddict_that_contains_itself(self):
+        """A recursive TypedDict value that contains itself is refused as invalid."""
+        node: dict[str, Any] = {"kids": []}
+        node["kids"].append(node)
+        with pytest.raises(InvalidProblemError):
+            declare(Branch)(member=node)  # type: ignore[call-arg]

@@ -261,6 +261,7 @@ class TestHostileExceptions:
             "str-raises",
             "eq-raises",
             "class-lies",
+            "traceback-hidden",
             "chained-hostile",
         ],
     )

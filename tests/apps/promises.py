@@ -150,6 +150,19 @@ class ClassLies(Exception):
         return KeyError
 
 
+class TracebackHidden(Exception):
+    """An exception whose notes (a class descriptor) and traceback cannot be read."""
+
+    @property
+    def __notes__(self) -> list[str]:
+        raise ZeroDivisionError
+
+    def __getattribute__(self, name: str) -> Any:
+        if name == "__traceback__":
+            raise ZeroDivisionError
+        return super().__getattribute__(name)
+
+
 def _raising(make: Callable[[], BaseException]) -> Callable[[], NoReturn]:
     # The exception is made in the view: making it may be what fails.
     def attack() -> NoReturn:
@@ -195,6 +208,7 @@ ATTACKS: dict[str, Callable[[], Any]] = {
     "notes-not-text": _raising(partial(NotesNotText, SECRET)),
     "eq-raises": _raising(partial(EqRaises, SECRET)),
     "class-lies": _raising(partial(ClassLies, SECRET)),
+    "traceback-hidden": _raising(partial(TracebackHidden, SECRET)),
     "busy": _raising(partial(Busy, retry_after=30)),
     "busy-at": _raising(partial(Busy, retry_after=datetime(2030, 1, 1, tzinfo=timezone.utc))),
     "throttled": _raising(Throttled),
