@@ -527,6 +527,7 @@ class _Compiler:
 
     def _object(self, container: object, args: tuple[object, ...]) -> _Compiled:
         if len(args) == 2:  # noqa: PLR2004
+            _check_key_type(args[0])
             key, item = self.compile(args[0]), self.compile(args[1])
         elif container is collections.Counter:  # Counter[str] counts with ints
             key, item = (self.compile(args[0]) if args else None), _SCALARS[int]
@@ -718,6 +719,22 @@ def _fixed_tuple_find(items: tuple[_Compiled | None, ...]) -> Find:
         return None, describe_value(elements)
 
     return find
+
+
+# Keys of JSON objects are strings: what renders as one (str, numbers, enums,
+# UUIDs, dates) may be a key; a tuple, a set or a record never can.
+_NO_KEY_ORIGINS: tuple[object, ...] = (tuple, list, set, frozenset, dict)
+
+
+def _check_key_type(key: object) -> None:
+    origin = get_origin(key)
+    if key in _NO_KEY_ORIGINS or origin in _NO_KEY_ORIGINS or (
+        isinstance(key, type) and is_record(key)
+    ):
+        raise AnnotationError(
+            f"{describe(key)} cannot be the key of a JSON object; key the mapping by str "
+            "(or int, an enum, a UUID)"
+        )
 
 
 def _object(key: _Compiled | None, item: _Compiled | None) -> _Compiled:

@@ -651,3 +651,20 @@ class TestChecksThatCannotRun:
         node["kids"].append(node)
         with pytest.raises(InvalidProblemError):
             declare(Branch)(member=node)  # type: ignore[call-arg]
+
+
+class TestObjectKeys:
+    """A mapping member's keys must be something a JSON object can be keyed by."""
+
+    @pytest.mark.parametrize(
+        "annotation", [dict[tuple[int, int], int], dict[frozenset[int], int], Mapping[Account, int]]
+    )
+    def test_refused_at_declaration(self, annotation: object):
+        """Tuples, sets and records as keys are refused when the class is declared."""
+        with pytest.raises(ProblemDefinitionError, match="cannot be the key of a JSON object"):
+            declare(annotation)
+
+    def test_int_keys_render(self):
+        """int keys are fine: JSON writes them as strings."""
+        problem = declare(dict[int, str])(member={1: "x"})  # type: ignore[call-arg]
+        assert problem.to_response().status == 400
