@@ -97,17 +97,18 @@ def load_document(
             raise ProblemParseError(
                 f"problem document is not valid JSON: {error}", reason="json"
             ) from None
+    # Depth first, for any JSON value: whether the decoder itself gave up on
+    # it depends on the Python version, and the answer must not.
+    if _too_deep(members, max_depth):
+        raise ProblemParseError(
+            f"problem document nests deeper than {max_depth} levels", reason="depth"
+        )
     if not isinstance(members, dict):
         raise ProblemParseError(
             f"a problem document is a JSON object, got {type(members).__name__}",
             reason="not-object",
         )
-    result = cast("dict[str, Any]", members)
-    if _too_deep(result, max_depth):
-        raise ProblemParseError(
-            f"problem document nests deeper than {max_depth} levels", reason="depth"
-        )
-    return result
+    return cast("dict[str, Any]", members)
 
 
 def _status(value: object) -> int | None:

@@ -28,6 +28,7 @@ def is_uri_reference(value: str) -> bool:
     if "[" in value or "]" in value:
         try:
             urlsplit(value)
+            _check_ip_literal(value)
         except ValueError:  # an unclosed or invalid IP literal
             return False
     return True
@@ -38,14 +39,29 @@ def is_absolute(value: str) -> bool:
     return _SCHEME.match(value) is not None
 
 
+# An IP literal (RFC 3986 section 3.2.2): an IPv6 address or an IPvFuture.
+_IP_LITERAL = re.compile(r"\[(?:[0-9A-Fa-f:.]+|[vV][0-9A-Fa-f]+\.[A-Za-z0-9\-._~!$&'()*+,;=:]+)\]")
+_AUTHORITY_HOST = re.compile(r"(?:[A-Za-z][A-Za-z0-9+.\-]*:)?//(?:[^/?#@]*@)?(\[[^/?#]*)")
+
+
+def _check_ip_literal(value: str) -> None:
+    # Newer Pythons' URL parser refuses a bracketed host that is no IP
+    # literal ("//[xyz]"); Python 3.10's does not. The same rule everywhere.
+    match = _AUTHORITY_HOST.match(value)
+    if match is not None and not _IP_LITERAL.match(match.group(1)):
+        raise ValueError(f"invalid IP literal in {value[:64]!r}")
+
+
 def resolve(reference: str, base: str | None) -> str:
     """Resolve *reference* against *base* (RFC 3986 section 5); absolute ones pass through.
 
     Raises:
-        ValueError: the URL parser refuses *reference* or *base* (``"//["``);
-            never for references that pass `is_uri_reference`, against a base
-            that does.
+        ValueError: the URL parser refuses *reference* or *base* (``"//["``,
+            ``"//[xyz]"``); never for references that pass `is_uri_reference`,
+            against a base that does.
     """
     if base is None or is_absolute(reference):
         return reference
+    _check_ip_literal(reference)
+    _check_ip_literal(base)
     return urljoin(base, reference)

