@@ -728,8 +728,10 @@ _NO_KEY_ORIGINS: tuple[object, ...] = (tuple, list, set, frozenset, dict)
 
 def _check_key_type(key: object) -> None:
     origin = get_origin(key)
-    if key in _NO_KEY_ORIGINS or origin in _NO_KEY_ORIGINS or (
-        isinstance(key, type) and is_record(key)
+    if (
+        key in _NO_KEY_ORIGINS
+        or origin in _NO_KEY_ORIGINS
+        or (isinstance(key, type) and is_record(key))
     ):
         raise AnnotationError(
             f"{describe(key)} cannot be the key of a JSON object; key the mapping by str "
