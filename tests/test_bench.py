@@ -33,3 +33,18 @@ def test_benchmark_runs(script: str, ratio_column: str, tmp_path: Path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert ratio_column in result.stdout
+
+
+def test_import_benchmark_runs(tmp_path: Path):
+    """A one-round run of the import benchmark finishes and prints its ratios."""
+    result = subprocess.run(
+        [sys.executable, str(BENCH / "bench_import.py"), "--rounds", "1"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1.00x" in result.stdout
+    assert "problemdetails.client" in result.stdout
