@@ -5,6 +5,7 @@ from __future__ import annotations
 import collections
 import dataclasses
 import enum
+import json
 import math
 import re
 import typing
@@ -40,6 +41,7 @@ from problemdetails import (
     ProblemHandler,
     ValidationProblem,
     _member_types,
+    parse_problem,
 )
 
 
@@ -668,3 +670,31 @@ class TestObjectKeys:
         """int keys are fine: JSON writes them as strings."""
         problem = declare(dict[int, str])(member={1: "x"})  # type: ignore[call-arg]
         assert problem.to_response().status == 400
+
+
+class TestOneListOfContainers:
+    """The containers the checks know and the ones parsing reads are the same list."""
+
+    def test_arrays_and_objects_agree(self):
+        """Each declared container checked at construction is read back when parsing.
+
+        ``tuple`` has a check of its own (fixed-length tuples), and parsing
+        reads a ``defaultdict`` through cattrs' own hook (shown below).
+        """
+        from problemdetails import _convert, _member_types  # noqa: PLC0415
+
+        assert set(_member_types._ARRAYS) | {tuple} == set(_convert._ARRAYS)
+        assert set(_member_types._OBJECTS) - {collections.defaultdict} == set(_convert._OBJECTS)
+
+    def test_defaultdict_round_trip(self, throwaway_types: list[type[Problem]]):
+        """A defaultdict member renders as an object and is read back."""
+
+        class Counts(Problem, type="urn:test-member-types:counts", title="Counts.", status=400):
+            counts: collections.defaultdict[str, int]
+
+        throwaway_types.append(Counts)
+        body = Counts(counts=collections.defaultdict(int, a=1)).to_response().body
+        assert json.loads(body)["counts"] == {"a": 1}
+        parsed = parse_problem(body)
+        assert isinstance(parsed, Counts)
+        assert parsed.counts == {"a": 1}
