@@ -25,6 +25,10 @@ run interleaved in the same process, and the per-request time is the minimum
   difference.
 - ``success: WSGI``: the same for ``ProblemDetailsMiddleware`` around a bare
   WSGI app (list body, and generator body) and around the Flask app.
+- ``peer: ...``: when ``flask-problem-details`` is installed, the same three
+  error cases through it, against the same hand-written baseline, in the same
+  run. (It sends exception text in its 500 and keeps no headers; it is timed
+  as it is.)
 """
 
 from __future__ import annotations
@@ -150,6 +154,37 @@ def bare_generator(environ: dict[str, Any], start_response: Callable[..., Any]) 
     yield b"k"
 
 
+def peer_app() -> Flask | None:
+    """The same error cases through flask-problem-details, when it is installed."""
+    try:
+        from flask_problem_details import ProblemDetails as PeerProblem  # noqa: PLC0415
+        from flask_problem_details import (  # noqa: PLC0415 - an optional peer
+            ProblemDetailsError,
+            configure_app,
+        )
+    except ImportError:
+        return None
+    app = configure_app(Flask("bench_peer"))
+
+    @app.get("/fail")
+    def fail() -> str:
+        problem = PeerProblem(
+            type="https://example.com/probs/out-of-credit",
+            title="You do not have enough credit.",
+            status=403,
+            detail=DETAIL,
+            balance=30,
+            accounts=ACCOUNTS,
+        )
+        raise ProblemDetailsError(problem=problem, exception=None)
+
+    @app.get("/crash")
+    def crash() -> str:
+        raise RuntimeError("boom")
+
+    return app
+
+
 def compare(
     name: str, subject: WSGIApp, baseline: WSGIApp, path: str, *, repeat: int, number: int
 ) -> tuple[str, float, float, float, float]:
@@ -247,6 +282,16 @@ def main() -> None:
             number=args.number * 10,
         ),
     ]
+    peer = peer_app()
+    if peer is not None:
+        rows.extend(
+            compare(f"peer: {case}", peer, hand, path, repeat=args.repeat, number=args.number)
+            for case, path in (
+                ("raised problem", "/fail"),
+                ("unknown URL (404)", "/nowhere"),
+                ("unexpected exception (500)", "/crash"),
+            )
+        )
     print(f"{'case':32} {'ours us':>9} {'base us':>9} {'diff us':>8} {'min x':>7} {'med x':>7}")
     for name, ours, theirs, median_ratio, min_ratio in rows:
         print(
