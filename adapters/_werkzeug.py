@@ -11,6 +11,7 @@ import logging
 import re
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timezone
+from functools import partial
 from typing import TYPE_CHECKING, Any, TypeGuard, cast
 from urllib.parse import quote
 
@@ -154,19 +155,17 @@ def request_info(environ: WSGIEnvironment) -> RequestInfo:
     """Return the `RequestInfo` of a WSGI request; never raises.
 
     ``url`` and ``path`` are URIs (percent-encoded), so they can be sent as
-    ``instance``; headers are looked up in the environ, case-insensitively.
-    ``native`` is the werkzeug (or Flask) request of the environ while it is
-    alive, else None: none is built for it.
+    ``instance``; they are worked out from the environ when first read (most
+    error responses never read them). Headers are looked up in the environ,
+    case-insensitively. ``native`` is the werkzeug (or Flask) request of the
+    environ while it is alive, else None: none is built for it.
     """
-    headers = _Headers(environ)
-    native = environ.get("werkzeug.request")
-    try:
-        url, path = _url_parts(environ)
-        return RequestInfo(
-            method=environ.get("REQUEST_METHOD"), url=url, path=path, headers=headers, native=native
-        )
-    except Exception:  # noqa: BLE001 - a malformed environ must not break the error path
-        return RequestInfo(headers=headers, native=native)
+    return RequestInfo(
+        method=environ.get("REQUEST_METHOD"),
+        headers=_Headers(environ),
+        native=environ.get("werkzeug.request"),
+        url_facts=partial(_url_parts, environ),
+    )
 
 
 class HeldStart:

@@ -6,7 +6,7 @@ pipeline), so none of them reaches up to another for it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Protocol
 
 import attrs
@@ -20,15 +20,23 @@ class HeaderLookup(Protocol):
         ...
 
 
+#: Works out a request's ``(url, path)`` when something first reads either.
+UrlFacts = Callable[[], "tuple[str | None, str | None]"]
+
+
 def _no_headers() -> Mapping[str, str]:
     return {}
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class RequestInfo:
     """The facts about a request that the pipeline and reporting hooks use.
 
-    Adapters build it only when a request fails.
+    Adapters build it only when a request fails. Working out the URL of a
+    request costs more than the rest of the facts together, and most error
+    responses never need it (only ``instance`` and hooks read it): an
+    adapter may pass *url_facts* instead of *url* and *path*, and they are
+    worked out when first read.
 
     Attributes:
         method: the HTTP method.
@@ -38,10 +46,58 @@ class RequestInfo:
         native: the framework's own request object, when an adapter has one.
             Log records carry it as ``request``, where a framework's log
             handlers look for it (Django's ``AdminEmailHandler`` does).
+        url_facts: a callable returning ``(url, path)``, called once, when
+            *url* or *path* is first read and was not given. If it raises,
+            both are None.
     """
 
     method: str | None = None
-    url: str | None = None
-    path: str | None = None
+    _url: str | None = attrs.field(default=None, alias="url")
+    _path: str | None = attrs.field(default=None, alias="path")
     headers: HeaderLookup = attrs.field(factory=_no_headers)
-    native: object = attrs.field(default=None, repr=False)
+    native: object = attrs.field(default=None)
+    url_facts: UrlFacts | None = attrs.field(default=None, eq=False)
+
+    @property
+    def url(self) -> str | None:
+        """The full request URL (percent-encoded), or None if unknown."""
+        if self._url is None and self.url_facts is not None:
+            self._work_out()
+        return self._url
+
+    @property
+    def path(self) -> str | None:
+        """The request path (percent-encoded, as sent), or None if unknown."""
+        if self._path is None and self.url_facts is not None:
+            self._work_out()
+        return self._path
+
+    def _work_out(self) -> None:
+        facts = self.url_facts
+        if facts is None:
+            return
+        # Called once: what it gave (or None for both, if it failed) stays.
+        object.__setattr__(self, "url_facts", None)
+        try:
+            url, path = facts()
+        except Exception:  # noqa: BLE001 - the error path cannot fail on a malformed request
+            return
+        if self._url is None:
+            object.__setattr__(self, "_url", url)
+        if self._path is None:
+            object.__setattr__(self, "_path", path)
+
+    def _key(self) -> tuple[object, ...]:
+        return (self.method, self.url, self.path, self.headers, self.native)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._key() == other._key()  # type: ignore[attr-defined]  # same class
+
+    def __hash__(self) -> int:
+        # Headers are often a dict: the hash leaves them (and native) out.
+        return hash((self.method, self.url, self.path))
+
+    def __repr__(self) -> str:
+        return f"RequestInfo(method={self.method!r}, url={self.url!r}, path={self.path!r})"

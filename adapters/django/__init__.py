@@ -168,7 +168,7 @@ def _answer(
         problem = None
     if problem is None and settings.DEBUG_PROPAGATE_EXCEPTIONS:
         return None
-    info = request_info(request, handler.config)
+    info = request_info(request)
     if problem is None:
         got_request_exception.send_robust(sender=None, request=request)
         return handler.handle(exception, info), None
@@ -451,7 +451,7 @@ def problem_response(problem: Problem, request: HttpRequest | None = None) -> Ht
         ImproperlyConfigured: ``settings.PROBLEMDETAILS`` is wrong.
     """
     handler = get_handler()
-    info = None if request is None else request_info(request, handler.config)
+    info = None if request is None else request_info(request)
     return to_http_response(handler.render(problem, info), problem)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Callable, Mapping
+from functools import partial
 from typing import TYPE_CHECKING, ClassVar, TypeGuard, cast
 
 from django.conf import settings
@@ -37,7 +38,6 @@ from django.utils.log import log_response
 from django.utils.translation import get_language
 
 from problemdetails import (
-    Config,
     FieldError,
     InternalError,
     Problem,
@@ -119,30 +119,28 @@ class _MetaHeaders:
         return value if isinstance(value, str) else None
 
 
-def _absolute_url(request: HttpRequest) -> str | None:
+def _url_facts(request: HttpRequest) -> tuple[str | None, str]:
     try:
-        return request.build_absolute_uri()
+        url = request.build_absolute_uri()
     except Exception:  # noqa: BLE001 - DisallowedHost; the error path cannot fail
-        return None
+        url = None
+    return url, escape_uri_path(request.path)
 
 
-def request_info(request: HttpRequest, config: Config) -> RequestInfo:
+def request_info(request: HttpRequest) -> RequestInfo:
     """Return what the pipeline reads of *request*: method, path, URL, headers and itself.
 
     The path is percent-encoded, as ``instance`` needs a URI reference; log
-    records carry it. The URL is only worked out when ``instance`` or the
-    report hooks may use it (it costs a validation of the Host header). The
-    request itself rides along as ``native``: log records carry it as
-    ``request``, where Django's ``AdminEmailHandler`` looks for it.
+    records carry it. The URL and path are worked out when first read (the
+    URL costs a validation of the Host header; most error responses read
+    neither). The request itself rides along as ``native``: log records
+    carry it as ``request``, where Django's ``AdminEmailHandler`` looks for it.
     """
-    hooks = bool(config.report_hooks)
-    instance = config.instance
     return RequestInfo(
         method=request.method,
-        url=_absolute_url(request) if hooks or instance not in (None, "path") else None,
-        path=escape_uri_path(request.path),
         headers=_MetaHeaders(request.META),
         native=request,
+        url_facts=partial(_url_facts, request),
     )
 
 
@@ -235,7 +233,7 @@ def rewrite(handler: ProblemHandler, request: HttpRequest, response: HttpRespons
     status = response.status_code
     problem = InternalError() if status == _SERVER_ERROR else Problem(status=status)
     # Django logged it (and sent got_request_exception for a 500) already.
-    rendered = handler.render(problem, request_info(request, handler.config), log=False)
+    rendered = handler.render(problem, request_info(request), log=False)
     replace(response, rendered, problem)
     return response
 
@@ -250,7 +248,7 @@ def log_cut_short(
     carries (flow id, method, path, status, the request). Never raises.
     """
     try:
-        info = request_info(request, handler.config)
+        info = request_info(request)
     except Exception:  # noqa: BLE001 - the failure is logged all the same
         info = None
     # The class in the message: the subject of mail_admins' email shows it.
