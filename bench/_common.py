@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import io
+import json
+import os
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from problemdetails import Problem
@@ -77,3 +80,61 @@ def per_request(app: WSGIApp, path: str, number: int) -> float:
         if close is not None:
             close()
     return (time.process_time() - begin) / number
+
+
+#: The file `report` appends its rows to (JSON lines), when set: how
+#: ``bench/run_all.py`` gathers every benchmark into one table.
+RESULTS_ENV = "PROBLEMDETAILS_BENCH_RESULTS"
+
+
+@dataclass(frozen=True)
+class Row:
+    """One comparison: the library against the code a user would write without it.
+
+    ``ratio`` is ours over the baseline (lower is better); ``aim`` the ratio
+    the issue asks for, or None when the row only informs; ``unit`` what the
+    two figures measure.
+    """
+
+    bench: str
+    case: str
+    ours: float
+    base: float
+    ratio: float
+    aim: float | None = None
+    unit: str = "us"
+    median_ratio: float | None = None
+
+    @property
+    def met(self) -> bool | None:
+        """Whether the aim is met; None when there is none."""
+        return None if self.aim is None else self.ratio <= self.aim
+
+
+def report(rows: Sequence[Row], title: str | None = None) -> None:
+    """Print *rows* as a table; also append them to ``$PROBLEMDETAILS_BENCH_RESULTS``."""
+    if title:
+        print(title)
+    print(format_table(rows))
+    path = os.environ.get(RESULTS_ENV)
+    if path:
+        with open(path, "a", encoding="utf-8") as out:  # noqa: PTH123 - a plain append
+            out.writelines(json.dumps(asdict(row)) + "\n" for row in rows)
+
+
+def format_table(rows: Sequence[Row]) -> str:
+    """Return *rows* as aligned text: figures, ratio, aim and whether it is met."""
+    header = (
+        f"{'bench':8} {'case':42} {'ours':>10} {'baseline':>10} {'ratio':>7} {'median':>7}"
+        f" {'aim':>6}  met"
+    )
+    lines = [header]
+    for row in rows:
+        median = "" if row.median_ratio is None else f"{row.median_ratio:.2f}x"
+        aim = "" if row.aim is None else f"{row.aim:.2f}x"
+        met = {None: "", True: "yes", False: "NO"}[row.met]
+        lines.append(
+            f"{row.bench:8} {row.case:42} {row.ours:8.2f}{row.unit:>2} {row.base:8.2f}{row.unit:>2}"
+            f" {row.ratio:6.2f}x {median:>7} {aim:>6}  {met}"
+        )
+    return "\n".join(lines)
