@@ -4,29 +4,31 @@ Run from the repository root with the project's environment::
 
     .venv/bin/python bench/bench_django.py
 
-Every sync case calls Django's ``WSGIHandler`` in-process (no network) with a
-fresh environ and reads the body, as a server would; the async case awaits
-``get_response_async`` of an async handler. Subject and baseline run
-interleaved in the same process; the per-request time is the minimum (and
-median) CPU time over the repeats. Cases:
+Every case goes through Django's real handlers in-process (no network):
+``WSGIHandler`` with a fresh environ, its body read and closed as a server
+would (``sync``), and ``ASGIHandler`` with a fresh scope, awaited in one event
+loop (``async``; its views are coroutines). Subject and baseline run
+interleaved in the same process, on the same URLconf; the per-request time is
+the minimum (and median) CPU time over the repeats. Cases:
 
-- ``error: raised problem``: a view raises a declared problem, answered by
-  ``ProblemDetailsMiddleware``; the baseline view raises a plain exception that
-  a hand-written middleware's ``process_exception`` turns into the same JSON
-  document with ``JsonResponse`` (a ``uuid4`` flow id, the same headers).
-  Aim: 1.05x or less.
-- ``error: process_exception alone``: the same two ``process_exception``
-  calls, without the rest of Django's request handling around them.
-- ``error: Http404``: ``get_object_or_404``'s exception, against a hand-written
-  ``process_exception`` for ``Http404``.
-- ``error: unknown URL``: Django's 404 for a URL no route matches, rewritten by
-  the middleware, against a hand-written middleware that replaces it with a
-  ``JsonResponse``.
-- ``success: sync`` and ``success: async``: a view that does not fail, with
-  and without the middleware. Aim: no measurable difference.
-- ``success: sync, vs pass-through``: the same against a middleware that only
-  calls ``get_response``, which isolates the middleware's own cost from what
-  Django spends on calling any middleware at all.
+- ``error: ...``: a view raises a declared problem, ``Http404``,
+  ``PermissionDenied`` or an unexpected exception, or no route matches the
+  URL; ``ProblemDetailsMiddleware`` answers. The baseline is the plainest
+  middleware a user would write instead: its ``process_exception`` returns
+  the same document with ``JsonResponse(..., status=...,
+  content_type="application/problem+json")`` (no flow id, no negotiation, no
+  logging), and for the unknown URL the URLconf's ``handler404`` view returns
+  one (``ProblemDetailsMiddleware`` answers before Django calls it). Aim:
+  1.05x or less. For the unexpected exception the middleware also sends
+  ``got_request_exception`` (no receivers here) and makes one log record,
+  below the logger's level here; Django logs each 4xx response as a warning
+  on ``django.request`` for the baseline, below that level too.
+- ``error: process_exception alone``: the two ``process_exception`` calls of
+  the raised problem, without the rest of Django's request handling.
+- ``success: ...``: a view that does not fail, with and without the
+  middleware, and against a middleware that only passes the request on,
+  which isolates the middleware's own cost from what Django spends calling
+  any middleware. Aim: no measurable difference.
 """
 
 from __future__ import annotations
@@ -36,8 +38,7 @@ import asyncio
 import logging
 import statistics
 import time
-import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, MutableMapping
 from typing import Any
 
 import django
@@ -59,81 +60,94 @@ from _common import (  # noqa: E402
     DETAIL,
     HandOutOfCredit,
     OutOfCredit,
+    Row,
     per_request,
+    report,
 )
-from django.core.handlers.base import BaseHandler  # noqa: E402
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction  # noqa: E402
+from django.core.exceptions import PermissionDenied  # noqa: E402
+from django.core.handlers.asgi import ASGIHandler  # noqa: E402
 from django.core.handlers.wsgi import WSGIHandler  # noqa: E402
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse  # noqa: E402
-from django.test import RequestFactory  # noqa: E402
 from django.urls import path  # noqa: E402
 
 from problemdetails.adapters.django import ProblemDetailsMiddleware  # noqa: E402
 
 OURS = "problemdetails.adapters.django.ProblemDetailsMiddleware"
 HAND = f"{__name__}.HandWrittenMiddleware"
-PASS = f"{__name__}.pass_through"
-
-
-def problem_json(members: dict[str, Any], status: int) -> JsonResponse:
-    """What a developer writes by hand: the members, a flow id, JsonResponse."""
-    flow_id = uuid.uuid4().hex
-    response = JsonResponse(
-        {**members, "flow_id": flow_id},
-        status=status,
-        content_type="application/problem+json",
-        json_dumps_params={"separators": (",", ":")},
-    )
-    response["X-Flow-ID"] = flow_id
-    return response
+PASS = f"{__name__}.PassThroughMiddleware"
+PROBLEM_JSON = "application/problem+json"
+INTERNAL_DETAIL = (
+    "The server encountered an unexpected condition that prevented it from fulfilling the request."
+)
 
 
 class HandWrittenMiddleware:
-    """The baseline: a middleware that knows the one problem type and Http404."""
+    """The baseline: the plainest middleware that answers the same errors with JSON."""
 
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
         self.get_response = get_response
+        if iscoroutinefunction(get_response):
+            markcoroutinefunction(self)
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        response = self.get_response(request)
-        if response.status_code == 404 and request.resolver_match is None:
-            return problem_json({"type": "about:blank", "title": "Not Found", "status": 404}, 404)
-        return response
+    def __call__(self, request: HttpRequest) -> Any:
+        return self.get_response(request)
 
-    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        del request  # Django passes it; the baseline needs only the exception
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse:  # noqa: ARG002 - Django passes it
         if isinstance(exception, HandOutOfCredit):
-            return problem_json(
-                {
-                    "type": "https://example.com/probs/out-of-credit",
-                    "title": "You do not have enough credit.",
-                    "status": 403,
-                    "detail": exception.detail,
-                    "balance": exception.balance,
-                    "accounts": exception.accounts,
-                },
-                403,
-            )
+            members = {
+                "type": "https://example.com/probs/out-of-credit",
+                "title": "You do not have enough credit.",
+                "status": 403,
+                "detail": exception.detail,
+                "balance": exception.balance,
+                "accounts": exception.accounts,
+            }
+            return JsonResponse(members, status=403, content_type=PROBLEM_JSON)
         if isinstance(exception, Http404):
-            return problem_json({"type": "about:blank", "title": "Not Found", "status": 404}, 404)
-        return None
+            members = {"type": "about:blank", "title": "Not Found", "status": 404}
+            return JsonResponse(members, status=404, content_type=PROBLEM_JSON)
+        if isinstance(exception, PermissionDenied):
+            members = {"type": "about:blank", "title": "Forbidden", "status": 403}
+            return JsonResponse(members, status=403, content_type=PROBLEM_JSON)
+        members = {
+            "type": "about:blank",
+            "title": "Internal Server Error",
+            "status": 500,
+            "detail": INTERNAL_DETAIL,
+        }
+        return JsonResponse(members, status=500, content_type=PROBLEM_JSON)
 
 
-def pass_through(
-    get_response: Callable[[HttpRequest], HttpResponse],
-) -> Callable[[HttpRequest], HttpResponse]:
+def hand_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """The baseline's answer to an unknown URL: the URLconf's ``handler404``."""
+    members = {"type": "about:blank", "title": "Not Found", "status": 404}
+    return JsonResponse(members, status=404, content_type=PROBLEM_JSON)
+
+
+class PassThroughMiddleware:
     """The cheapest middleware there is: what any middleware costs Django to call."""
 
-    def middleware(request: HttpRequest) -> HttpResponse:
-        return get_response(request)
+    sync_capable = True
+    async_capable = True
 
-    return middleware
+    def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
+        self.get_response = get_response
+        if iscoroutinefunction(get_response):
+            markcoroutinefunction(self)
+
+    def __call__(self, request: HttpRequest) -> Any:
+        return self.get_response(request)
 
 
-def fail(request: HttpRequest) -> HttpResponse:
+def problem(request: HttpRequest) -> HttpResponse:
     raise OutOfCredit(balance=30, accounts=ACCOUNTS, detail=DETAIL)
 
 
-def fail_by_hand(request: HttpRequest) -> HttpResponse:
+def problem_by_hand(request: HttpRequest) -> HttpResponse:
     raise HandOutOfCredit(balance=30, accounts=ACCOUNTS, detail=DETAIL)
 
 
@@ -141,21 +155,57 @@ def missing(request: HttpRequest) -> HttpResponse:
     raise Http404
 
 
+def forbidden(request: HttpRequest) -> HttpResponse:
+    raise PermissionDenied
+
+
+def crash(request: HttpRequest) -> HttpResponse:
+    raise RuntimeError(DETAIL)
+
+
 def ok(request: HttpRequest) -> HttpResponse:
     return JsonResponse({"ok": True})
 
 
-async def ok_async(request: HttpRequest) -> HttpResponse:
+async def aproblem(request: HttpRequest) -> HttpResponse:
+    raise OutOfCredit(balance=30, accounts=ACCOUNTS, detail=DETAIL)
+
+
+async def aproblem_by_hand(request: HttpRequest) -> HttpResponse:
+    raise HandOutOfCredit(balance=30, accounts=ACCOUNTS, detail=DETAIL)
+
+
+async def amissing(request: HttpRequest) -> HttpResponse:
+    raise Http404
+
+
+async def aforbidden(request: HttpRequest) -> HttpResponse:
+    raise PermissionDenied
+
+
+async def acrash(request: HttpRequest) -> HttpResponse:
+    raise RuntimeError(DETAIL)
+
+
+async def aok(request: HttpRequest) -> HttpResponse:
     return JsonResponse({"ok": True})
 
 
 urlpatterns = [
-    path("fail", fail),
-    path("fail-by-hand", fail_by_hand),
+    path("problem", problem),
+    path("problem-by-hand", problem_by_hand),
     path("missing", missing),
+    path("forbidden", forbidden),
+    path("crash", crash),
     path("ok", ok),
-    path("ok-async", ok_async),
+    path("async/problem", aproblem),
+    path("async/problem-by-hand", aproblem_by_hand),
+    path("async/missing", amissing),
+    path("async/forbidden", aforbidden),
+    path("async/crash", acrash),
+    path("async/ok", aok),
 ]
+handler404 = f"{__name__}.hand_not_found"
 
 
 def wsgi_app(middleware: list[str]) -> WSGIHandler:
@@ -163,53 +213,77 @@ def wsgi_app(middleware: list[str]) -> WSGIHandler:
     return WSGIHandler()
 
 
-def async_app(middleware: list[str]) -> BaseHandler:
+def asgi_app(middleware: list[str]) -> ASGIHandler:
     settings.MIDDLEWARE = middleware
-    handler = BaseHandler()
-    handler.load_middleware(is_async=True)
-    return handler
+    return ASGIHandler()
 
 
-def per_async_request(handler: BaseHandler, path: str, number: int) -> float:
-    """CPU seconds per request over *number* requests of an async handler, in one loop."""
-    factory = RequestFactory()
-    get_response: Callable[[HttpRequest], Awaitable[HttpResponse]] = handler.get_response_async
+Measure = Callable[[int], float]
+_Message = MutableMapping[str, Any]
+
+
+def per_asgi_request(app: ASGIHandler, path: str, number: int) -> float:
+    """CPU seconds per request over *number* GET requests of *app*, in one event loop.
+
+    CPU time of the whole process: Django's worker threads count too.
+    """
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"localhost"), (b"accept", b"application/json")],
+        "client": ("127.0.0.1", 50000),
+        "server": ("localhost", 80),
+    }
+    request: _Message = {"type": "http.request", "body": b"", "more_body": False}
 
     async def run() -> float:
+        loop = asyncio.get_running_loop()
+
+        async def send(message: _Message) -> None:
+            pass
+
+        async def one() -> None:
+            received = False
+            # Django listens for a disconnect after the body: it never comes.
+            never: asyncio.Future[_Message] = loop.create_future()
+
+            async def receive() -> _Message:
+                nonlocal received
+                if received:
+                    return await never
+                received = True
+                return request
+
+            await app(dict(scope), receive, send)
+
         begin = time.process_time()
         for _ in range(number):
-            response = await get_response(factory.get(path))
-            response.close()
+            await one()
         return (time.process_time() - begin) / number
 
     return asyncio.run(run())
 
 
-Measure = Callable[[int], float]
+def wsgi(app: WSGIHandler, path: str) -> Measure:
+    return lambda number: per_request(app, path, number)
 
 
-def compare(
-    name: str, subject: Measure, baseline: Measure, repeat: int, number: int
-) -> tuple[str, float, float, float, float]:
-    subject(number // 10)  # warm up both
-    baseline(number // 10)
-    ours: list[float] = []
-    theirs: list[float] = []
-    for _ in range(repeat):
-        ours.append(subject(number))
-        theirs.append(baseline(number))
-    return (
-        name,
-        min(ours) * 1e6,
-        min(theirs) * 1e6,
-        statistics.median(ours) / statistics.median(theirs),
-        min(ours) / min(theirs),
-    )
+def asgi(app: ASGIHandler, path: str) -> Measure:
+    return lambda number: per_asgi_request(app, path, number)
 
 
 def exception_only(middleware: Any, exception: Exception) -> Measure:
     """CPU seconds per ``process_exception`` call, with one request made up front."""
-    request = RequestFactory().get("/fail", HTTP_ACCEPT="application/json")
+    from django.test import RequestFactory  # noqa: PLC0415 - only this case needs it
+
+    request = RequestFactory().get("/problem", HTTP_ACCEPT="application/json")
 
     def measure(number: int) -> float:
         begin = time.process_time()
@@ -220,31 +294,75 @@ def exception_only(middleware: Any, exception: Exception) -> Measure:
     return measure
 
 
-def wsgi(app: WSGIHandler, path: str) -> Measure:
-    return lambda number: per_request(app, path, number)
+def compare(
+    case: str,
+    subject: Measure,
+    baseline: Measure,
+    *,
+    repeat: int,
+    number: int,
+    aim: float | None = 1.05,
+) -> Row:
+    """Time *subject* against *baseline*, interleaved; the minimum of each."""
+    subject(max(number // 10, 1))  # warm up both
+    baseline(max(number // 10, 1))
+    ours: list[float] = []
+    theirs: list[float] = []
+    for _ in range(repeat):
+        ours.append(subject(number))
+        theirs.append(baseline(number))
+    best, base = min(ours) * 1e6, min(theirs) * 1e6
+    return Row(
+        bench="django",
+        case=case,
+        ours=best,
+        base=base,
+        ratio=best / base,
+        aim=aim,
+        median_ratio=statistics.median(ours) / statistics.median(theirs),
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--repeat", type=int, default=40)
     parser.add_argument("--number", type=int, default=1_000)
+    parser.add_argument("--only", help="run only the cases whose name contains this text")
     args = parser.parse_args()
-    # Django logs every 4xx response as a warning, and the pipeline at DEBUG,
-    # in both configurations; keep the benchmark free of log output.
-    logging.getLogger("django.request").setLevel(logging.ERROR)
+    # Django logs each 4xx response as a warning and the pipeline each 500
+    # at ERROR, on django.request: below its level here, for both.
+    logging.getLogger("django.request").setLevel(logging.CRITICAL)
 
-    ours, hand, bare, passing = wsgi_app([OURS]), wsgi_app([HAND]), wsgi_app([]), wsgi_app([PASS])
-    ours_async, bare_async = async_app([OURS]), async_app([])
-    repeat, number = args.repeat, args.number
-    rows = [
-        compare(
-            "error: raised problem",
-            wsgi(ours, "/fail"),
-            wsgi(hand, "/fail-by-hand"),
-            repeat,
-            number,
-        ),
-        compare(
+    ours, hand = wsgi_app([OURS]), wsgi_app([HAND])
+    bare, passing = wsgi_app([]), wsgi_app([PASS])
+    aours, ahand = asgi_app([OURS]), asgi_app([HAND])
+    abare, apassing = asgi_app([]), asgi_app([PASS])
+    errors = [
+        ("raised problem", "problem", "problem-by-hand"),
+        ("Http404", "missing", "missing"),
+        ("PermissionDenied", "forbidden", "forbidden"),
+        ("unknown URL (404)", "nowhere", "nowhere"),
+        ("unexpected exception (500)", "crash", "crash"),
+    ]
+    number = args.number
+    # The async stack costs several times the sync one: fewer requests a round.
+    anumber = max(number // 4, 1)
+    cases: list[tuple[str, Measure, Measure, int, float | None]] = [
+        (f"error: {name}, sync", wsgi(ours, f"/{mine}"), wsgi(hand, f"/{theirs}"), number, 1.05)
+        for name, mine, theirs in errors
+    ]
+    cases += [
+        (
+            f"error: {name}, async",
+            asgi(aours, f"/async/{mine}"),
+            asgi(ahand, f"/async/{theirs}"),
+            anumber,
+            1.05,
+        )
+        for name, mine, theirs in errors
+    ]
+    cases += [
+        (
             "error: process_exception alone",
             exception_only(
                 ProblemDetailsMiddleware(ok),
@@ -254,39 +372,26 @@ def main() -> None:
                 HandWrittenMiddleware(ok),
                 HandOutOfCredit(balance=30, accounts=ACCOUNTS, detail=DETAIL),
             ),
-            repeat,
             number * 5,
+            None,
         ),
-        compare("error: Http404", wsgi(ours, "/missing"), wsgi(hand, "/missing"), repeat, number),
-        compare(
-            "error: unknown URL (404)",
-            wsgi(ours, "/nowhere"),
-            wsgi(hand, "/nowhere"),
-            repeat,
-            number // 4,
-        ),
-        compare("success: sync", wsgi(ours, "/ok"), wsgi(bare, "/ok"), repeat, number),
-        compare(
-            "success: sync, vs pass-through",
-            wsgi(ours, "/ok"),
-            wsgi(passing, "/ok"),
-            repeat,
-            number,
-        ),
-        compare(
-            "success: async",
-            lambda n: per_async_request(ours_async, "/ok-async", n),
-            lambda n: per_async_request(bare_async, "/ok-async", n),
-            repeat,
-            number,
+        ("success: sync", wsgi(ours, "/ok"), wsgi(bare, "/ok"), number, None),
+        ("success: sync, vs pass-through", wsgi(ours, "/ok"), wsgi(passing, "/ok"), number, 1.05),
+        ("success: async", asgi(aours, "/async/ok"), asgi(abare, "/async/ok"), anumber, None),
+        (
+            "success: async, vs pass-through",
+            asgi(aours, "/async/ok"),
+            asgi(apassing, "/async/ok"),
+            anumber,
+            1.05,
         ),
     ]
-    print(f"{'case':32} {'ours us':>9} {'base us':>9} {'diff us':>8} {'min x':>7} {'med x':>7}")
-    for name, mine, theirs, median_ratio, min_ratio in rows:
-        print(
-            f"{name:32} {mine:9.2f} {theirs:9.2f} {mine - theirs:8.2f}"
-            f" {min_ratio:7.3f} {median_ratio:7.3f}"
-        )
+    rows = [
+        compare(name, subject, baseline, repeat=args.repeat, number=count, aim=aim)
+        for name, subject, baseline, count, aim in cases
+        if not args.only or args.only in name
+    ]
+    report(rows, title=f"Django {django.get_version()}")
 
 
 if __name__ == "__main__":
