@@ -76,6 +76,7 @@ def load_document(
     members: object
     if isinstance(document, Mapping):
         members = dict(document)
+        opened = max_depth + 1  # no text to count: walk it
     else:
         if len(document) > max_bytes:
             raise ProblemParseError(
@@ -84,7 +85,8 @@ def load_document(
                 reason="size",
             )
         try:
-            members = _DECODER.decode(_text(document))
+            text = _text(document)
+            members = _DECODER.decode(text)
         except RecursionError:
             raise ProblemParseError(
                 f"problem document nests deeper than {max_depth} levels", reason="depth"
@@ -97,9 +99,12 @@ def load_document(
             raise ProblemParseError(
                 f"problem document is not valid JSON: {error}", reason="json"
             ) from None
+        # Each level of nesting opens with a bracket of its own: a text with
+        # no more brackets than max_depth cannot nest deeper, and is not walked.
+        opened = text.count("{") + text.count("[")
     # Depth first, for any JSON value: whether the decoder itself gave up on
     # it depends on the Python version, and the answer must not.
-    if _too_deep(members, max_depth):
+    if opened > max_depth and _too_deep(members, max_depth):
         raise ProblemParseError(
             f"problem document nests deeper than {max_depth} levels", reason="depth"
         )
@@ -152,6 +157,37 @@ def parse_problem(
             or too deep.
     """
     members = load_document(document, max_bytes=max_bytes, max_depth=max_depth)
+    cls, type_uri, standard = split_members(
+        members, status=status, registry=registry, base_uri=base_uri, flow_id_member=flow_id_member
+    )
+    with lenient_construction():
+        if cls is not None:
+            try:
+                return cls(**standard, **declared_arguments(cls, members))
+            except Exception:  # noqa: BLE001, S110 - a required member is missing or invalid
+                pass
+        return Problem(type=type_uri, extensions=members, **standard)
+
+
+def split_members(
+    members: dict[str, Any],
+    *,
+    status: int | None = None,
+    registry: ProblemRegistry | None = None,
+    base_uri: str | None = None,
+    flow_id_member: str = "flow_id",
+) -> tuple[type[Problem] | None, str, dict[str, Any]]:
+    """Take the standard members out of a decoded document, and find its class.
+
+    The first step of `parse_problem`, for callers that build the problem
+    themselves: *members* keeps only the extension members afterwards.
+
+    Returns:
+        The registered class of the document's ``type`` (None for unknown
+        types and ``about:blank``), the type URI (``about:blank`` when the
+        document has none of type string), and the standard members of the
+        right types, as keyword arguments of a problem class.
+    """
     type_uri = members.pop("type", None)
     if not isinstance(type_uri, str):
         type_uri = ABOUT_BLANK
@@ -171,29 +207,23 @@ def parse_problem(
     if isinstance(flow_id, str):
         standard["flow_id"] = flow_id
         del members[flow_id_member]
-
-    with lenient_construction():
-        if cls is not None:
-            problem = _structure(cls, members, standard)
-            if problem is not None:
-                return problem
-        return Problem(type=type_uri, extensions=members, **standard)
+    return cls, type_uri, standard
 
 
-def _structure(
-    cls: type[Problem], members: dict[str, Any], standard: dict[str, Any]
-) -> Problem | None:
-    declared: dict[str, Any] = {}
+def declared_arguments(cls: type[Problem], members: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the keyword arguments of *cls* for the extension *members* of a document.
+
+    Declared members are structured to their declared types; one of the wrong
+    type is left out (RFC 9457 section 3.1), not kept as an extension. The
+    members *cls* does not declare go to ``extensions``.
+    """
+    arguments: dict[str, Any] = {}
     for name, hook, kind in structure_plan(cls):
         if name in members:
             try:
-                declared[name] = hook(members[name], kind)
+                arguments[name] = hook(members[name], kind)
             except Exception:  # noqa: BLE001, S112 - a wrong-typed member is ignored
                 continue
-    # A declared member of the wrong type is ignored, not kept as an extension.
     fields = cls.__problem_fields__
-    extensions = {name: value for name, value in members.items() if name not in fields}
-    try:
-        return cls(extensions=extensions, **standard, **declared)
-    except Exception:  # noqa: BLE001 - a required member is missing or invalid
-        return None
+    arguments["extensions"] = {name: value for name, value in members.items() if name not in fields}
+    return arguments

@@ -315,7 +315,7 @@ def _rebuild(
 
 
 def regroup(
-    problem: Problem, group: type[ReceivedProblem], exchange: HttpExchange
+    problem: Problem, group: type[ReceivedProblem], exchange: HttpExchange | None = None
 ) -> ReceivedProblem:
     """Return *problem* as an instance of its class derived with *group*.
 

@@ -10,13 +10,19 @@ import attrs
 from problemdetails._convert import structure_plan
 from problemdetails._errors import ConfigurationError, ProblemParseError
 from problemdetails._flow_id import is_valid_flow_id
-from problemdetails._parse import DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, parse_problem
+from problemdetails._parse import (
+    DEFAULT_MAX_BYTES,
+    DEFAULT_MAX_DEPTH,
+    declared_arguments,
+    load_document,
+    split_members,
+)
 from problemdetails._problem import ABOUT_BLANK, Problem, lenient_construction
 from problemdetails._registry import ProblemRegistry
 from problemdetails._registry import registry as default_registry
 from problemdetails._uri import is_uri_reference, resolve
 
-from ._problems import GROUPS, HttpExchange, ReceivedProblem, regroup
+from ._problems import GROUPS, HttpExchange, ReceivedProblem, attach, derive, regroup
 from ._response import (
     JSON_PROBLEM,
     XML_PROBLEM,
@@ -221,45 +227,47 @@ class ProblemReader:
         method = method or method_of(response)
         url = url or url_of(response)
         problem_status = status if _LOWEST_ERROR <= status <= _HIGHEST_ERROR else _FALLBACK_STATUS
-        problem: Problem | None = None
-        cause: ProblemParseError | None = None
-        try:
-            problem = self._parse(kind, body, problem_status, url)
-        except ProblemParseError as error:
-            cause = error
-        excerpt = None
-        if problem is None:
-            excerpt = self._excerpt(body, content_type) if body else None
-            with lenient_construction():
-                problem = Problem(status=problem_status)
-        elif problem.type != ABOUT_BLANK and url is not None and type(problem) is Problem:
-            # RFC 9457 section 3.1.1: a relative type is resolved against the base URI.
-            problem = _evolve(problem, type=_resolved(problem.type, url))
-        if problem.flow_id is None and self.flow_id_header is not None:
-            header = headers.get(self.flow_id_header)
-            if is_valid_flow_id(header):
-                problem = _evolve(problem, flow_id=header)
-        exchange = HttpExchange(
-            method=method,
-            url=url,
-            status=status,
-            media_type=kind,
-            headers=headers.items,
-            body=excerpt,
-            attempts=attempts or attempts_of(response) or 1,
-            retry_after=parse_retry_after(headers.get("Retry-After")),
-            flow_id_member=self.flow_id_member,
-        )
         group = GROUPS[
             problem_status >= 500,  # noqa: PLR2004
             self.policy.is_retryable(problem_status, method),
         ]
-        received = regroup(problem, group, exchange)
+        parts: _Parts | None = None
+        cause: ProblemParseError | None = None
+        try:
+            parts = self._parse(kind, body, problem_status, url)
+        except ProblemParseError as error:
+            cause = error
+        flow_id = None
+        if self.flow_id_header is not None and (parts is None or "flow_id" not in parts[2]):
+            header = headers.get(self.flow_id_header)
+            if is_valid_flow_id(header):
+                flow_id = header
+        excerpt = None
+        if parts is None:
+            excerpt = self._excerpt(body, content_type) if body else None
+            with lenient_construction():
+                received: ReceivedProblem = group(status=problem_status, flow_id=flow_id)
+        else:
+            received = _received(group, parts, url, flow_id)
+        attach(
+            received,
+            HttpExchange(
+                method=method,
+                url=url,
+                status=status,
+                media_type=kind,
+                headers=headers.items,
+                body=excerpt,
+                attempts=attempts or attempts_of(response) or 1,
+                retry_after=parse_retry_after(headers.get("Retry-After")),
+                flow_id_member=self.flow_id_member,
+            ),
+        )
         if cause is not None:
             received.__cause__ = cause
         return received
 
-    def _parse(self, kind: str | None, body: bytes, status: int, url: str | None) -> Problem | None:
+    def _parse(self, kind: str | None, body: bytes, status: int, url: str | None) -> _Parts | None:
         document: bytes | dict[str, Any]
         if kind in self.json_media_types:
             document = body
@@ -271,15 +279,15 @@ class ProblemReader:
                 document = typed_members(document, structure_plan(cls))
         else:
             return None
-        return parse_problem(
-            document,
+        members = load_document(document, max_bytes=self.max_bytes, max_depth=self.max_depth)
+        cls, type_uri, standard = split_members(
+            members,
             status=status,
             registry=self.registry,
             base_uri=url,
             flow_id_member=self.flow_id_member,
-            max_bytes=self.max_bytes,
-            max_depth=self.max_depth,
         )
+        return cls, type_uri, standard, members
 
     def _excerpt(self, body: bytes, content_type: str | None) -> str:
         encoding = charset(content_type) or "utf-8"
@@ -291,6 +299,43 @@ class ProblemReader:
             return body[: self.excerpt_bytes].decode(encoding, "replace")
         except Exception:  # noqa: BLE001 - a codec that fails even with "replace"
             return body[: self.excerpt_bytes].decode("utf-8", "replace")
+
+
+#: What parsing a document gives: its registered class (None when unknown), its
+#: type URI, its standard members and its extension members.
+_Parts = tuple[type[Problem] | None, str, dict[str, Any], dict[str, Any]]
+
+
+def _received(
+    group: type[ReceivedProblem], parts: _Parts, url: str | None, flow_id: str | None
+) -> ReceivedProblem:
+    """Build the received problem of a parsed document, constructing it once.
+
+    The same problem as `parse_problem` makes, given *flow_id* (from a header)
+    when the document has none, then regrouped: but made directly as the
+    class derived from its registered class and *group*.
+    """
+    cls, type_uri, standard, members = parts
+    arguments = standard if flow_id is None else {**standard, "flow_id": flow_id}
+    with lenient_construction():
+        if cls is not None:
+            declared = declared_arguments(cls, members)
+            try:
+                return derive(cls, group)(**arguments, **declared)
+            except Exception:  # noqa: BLE001, S110 - see what the registered class makes of it
+                pass
+            try:
+                problem = cls(**standard, **declared)
+            except Exception:  # noqa: BLE001, S110 - a required member is missing or invalid
+                pass
+            else:  # only the derived class failed: fall back as regroup does
+                if flow_id is not None:
+                    problem = _evolve(problem, flow_id=flow_id)
+                return regroup(problem, group)
+        if type_uri != ABOUT_BLANK and url is not None:
+            # RFC 9457 section 3.1.1: a relative type is resolved against the base URI.
+            type_uri = _resolved(type_uri, url)
+        return group(type=type_uri, extensions=members, **arguments)
 
 
 def _evolve(problem: Problem, **changes: Any) -> Problem:
