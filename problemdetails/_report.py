@@ -6,10 +6,7 @@ import contextlib
 import logging
 import sys
 import threading
-import traceback
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +16,8 @@ from ._problem import ABOUT_BLANK, EXCHANGE_KEY, is_received
 from ._text import printable as escape_to_line
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future, ThreadPoolExecutor
+
     from ._problem import Problem
     from ._request import RequestInfo
 
@@ -99,6 +98,9 @@ def _formats(exception: BaseException) -> bool:
     # parts user code can break: the traceback module's needs, and what error
     # reporters such as Django's AdminEmailHandler use (str, repr, notes as
     # strings, equality and hashing, a class that tells the truth).
+    # Imported here: only an unexpected error's record needs it.
+    import traceback  # noqa: PLC0415
+
     seen: set[int] = set()
     pending: list[BaseException] = [exception]
     try:
@@ -318,6 +320,9 @@ class Reporter:
                         f"reporting hook {_name(hook)}", report.flow_id, request=report.request
                     )
             return
+        # Imported here: only hooks run with a timeout need threads.
+        from concurrent.futures import TimeoutError as FutureTimeout  # noqa: PLC0415
+
         for hook in self._hooks:
             try:
                 future = self._submit(hook, report)
@@ -347,6 +352,8 @@ class Reporter:
             if self._pending >= _MAX_PENDING:
                 return None
             if self._executor is None:
+                from concurrent.futures import ThreadPoolExecutor  # noqa: PLC0415
+
                 self._executor = ThreadPoolExecutor(
                     max_workers=_HOOK_THREADS, thread_name_prefix="problemdetails"
                 )
