@@ -44,10 +44,7 @@ from collections.abc import (
     Sequence,
 )
 from collections.abc import Set as AbstractSet
-from datetime import date, datetime, time, timedelta
-from decimal import Decimal
 from typing import Any, Literal, NamedTuple, Union, get_args, get_origin
-from uuid import UUID
 
 import attrs
 
@@ -111,15 +108,6 @@ def _is_number(value: object) -> bool:
     return _is_int(value)
 
 
-def _is_date(value: object) -> bool:
-    # A datetime is a date to Python, but would be sent with its time.
-    return isinstance(value, date) and not isinstance(value, datetime)
-
-
-def _is_decimal(value: object) -> bool:
-    return isinstance(value, Decimal) and value.is_finite()
-
-
 def _instance_of(kind: type[object]) -> Check:
     def check(value: object) -> bool:
         return isinstance(value, kind)
@@ -135,7 +123,7 @@ def _scalar(check: Check) -> _Compiled:
     return _Compiled(check, _itself)
 
 
-_SCALARS: Mapping[object, _Compiled | None] = {
+_SCALARS: dict[object, _Compiled | None] = {
     Any: None,
     object: None,
     int: _scalar(_is_int),
@@ -143,24 +131,77 @@ _SCALARS: Mapping[object, _Compiled | None] = {
     bool: _scalar(_instance_of(bool)),
     str: _scalar(_instance_of(str)),
     type(None): _scalar(_instance_of(type(None))),
-    datetime: _scalar(_instance_of(datetime)),
-    date: _scalar(_is_date),
-    time: _scalar(_instance_of(time)),
-    UUID: _scalar(_instance_of(UUID)),
-    Decimal: _scalar(_is_decimal),
 }
 
 _AS_TEXT = "declare str (base64-encoded, for instance) instead"
 #: Types the JSON encoder can never send, and what to declare instead.
-_NEVER: Mapping[object, str] = {
+_NEVER: dict[object, str] = {
     bytes: _AS_TEXT,
     bytearray: _AS_TEXT,
     memoryview: _AS_TEXT,
     complex: "declare two floats (tuple[float, float]) instead",
-    timedelta: "declare a number of seconds (int or float) instead",
     type: "declare str, the name the client should see, instead",
     Callable: "declare the value the client needs instead",
 }
+
+
+# The checks of the standard library's other JSON-ready types join the
+# tables above when an annotation first names one of their modules' classes:
+# importing datetime, decimal and uuid would cost every import of the
+# package, and a class of theirs in an annotation means the module is loaded.
+def _datetime_types() -> None:
+    from datetime import date, datetime, time, timedelta  # noqa: PLC0415
+
+    def is_date(value: object) -> bool:
+        # A datetime is a date to Python, but would be sent with its time.
+        return isinstance(value, date) and not isinstance(value, datetime)
+
+    _SCALARS.update(
+        {
+            datetime: _scalar(_instance_of(datetime)),
+            date: _scalar(is_date),
+            time: _scalar(_instance_of(time)),
+        }
+    )
+    _NEVER[timedelta] = "declare a number of seconds (int or float) instead"
+
+
+def _decimal_types() -> None:
+    from decimal import Decimal  # noqa: PLC0415
+
+    def is_decimal(value: object) -> bool:
+        return isinstance(value, Decimal) and value.is_finite()
+
+    _SCALARS[Decimal] = _scalar(is_decimal)
+
+
+def _uuid_types() -> None:
+    from uuid import UUID  # noqa: PLC0415
+
+    _SCALARS[UUID] = _scalar(_instance_of(UUID))
+
+
+_STDLIB_TYPES: dict[str, Callable[[], None]] = {
+    "datetime": _datetime_types,
+    "decimal": _decimal_types,
+    "uuid": _uuid_types,
+}
+
+
+def _load_stdlib_types(kind: object) -> None:
+    """Add the checks of *kind*'s module to the tables, if it is one of `_STDLIB_TYPES`."""
+    if not _STDLIB_TYPES or not isinstance(kind, type):
+        return
+    module: object = getattr(kind, "__module__", None)
+    if not isinstance(module, str):
+        return
+    load = _STDLIB_TYPES.get(module)
+    if load is not None:
+        # Loaded before it is crossed off: another thread compiling the same
+        # type meanwhile loads it again rather than miss it.
+        load()
+        _STDLIB_TYPES.pop(module, None)
+
 
 # The values a JSON array member takes, by the declared container. A
 # string is a sequence to Python and a generator an iterable, but neither
@@ -211,7 +252,9 @@ def describe_value(value: object) -> str:
         return f"{_name(type(value))} {value!r}"
     if isinstance(value, int) and not isinstance(value, bool) and not _is_int(value):
         return f"int of more than {MAX_INT_DIGITS} digits"
-    if isinstance(value, Decimal) and not value.is_finite():
+    # No Decimal exists unless its module is loaded: nothing to import here.
+    decimal = sys.modules.get("decimal")
+    if decimal is not None and isinstance(value, decimal.Decimal) and not value.is_finite():
         return f"Decimal {value}"
     return _name(type(value))
 
@@ -474,6 +517,7 @@ class _Compiler:
         _records.update(self.pending)
 
     def compile(self, kind: object) -> _Compiled | None:  # noqa: C901, PLR0911, PLR0912 - one branch per kind
+        _load_stdlib_types(kind)
         scalar = _lookup(_SCALARS, kind)
         if scalar is not _MISSING:
             return typing.cast("_Compiled | None", scalar)
