@@ -23,6 +23,8 @@ import collections
 import contextlib
 import enum
 import re
+import sys
+import threading
 import types
 import typing
 from collections.abc import (
@@ -36,16 +38,21 @@ from collections.abc import (
     Sequence,
 )
 from collections.abc import Set as AbstractSet
-from datetime import date, datetime, time
-from decimal import Decimal
-from typing import Any
-from uuid import UUID
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import cattrs
 
 from ._member_types import UNRESOLVED, is_record, record_fields
 from ._problem import RESERVED_NAMES, Problem
+
+if TYPE_CHECKING:
+    from datetime import date, datetime, time
+    from decimal import Decimal
+    from uuid import UUID
+
+    #: The converter (made and configured on first use: see `get_converter`).
+    converter: cattrs.Converter
 
 
 def _set_as_array(items: typing.Iterable[Any]) -> list[Any]:
@@ -56,8 +63,6 @@ def _set_as_array(items: typing.Iterable[Any]) -> list[Any]:
         values.sort()
     return values
 
-
-converter = cattrs.Converter(unstruct_collection_overrides={AbstractSet: _set_as_array})
 
 UnstructureHook = Callable[[Any], Any]
 StructureHook = Callable[[Any, Any], Any]
@@ -81,6 +86,8 @@ def _structure_float(value: Any, _: Any) -> float:
 def _structure_datetime(value: Any, _: Any) -> datetime:
     if not isinstance(value, str):
         raise TypeError(f"expected a date string, got {type(value).__name__}")
+    from datetime import datetime  # noqa: PLC0415 - loaded already: a member is declared with it
+
     try:
         return datetime.fromisoformat(value)
     except ValueError:
@@ -100,7 +107,7 @@ def _structure_seconds_or_date(value: Any, _: Any) -> int | datetime | None:
         if value < 0:
             raise ValueError(f"expected seconds >= 0, got {value}")
         return value
-    moment = _structure_datetime(value, datetime)
+    moment = _structure_datetime(value, None)
     if moment.tzinfo is None:
         raise ValueError(f"expected a date with a time zone, got {value!r}")
     return moment
@@ -112,33 +119,105 @@ def _json_string(value: object, what: str) -> str:
     return value
 
 
-_UUID_TEXT = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
+_UUID_TEXT = r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}"
 # What str() gives for a finite Decimal, and what JSON writes for a number.
-_DECIMAL_TEXT = re.compile(r"-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
+_DECIMAL_TEXT = r"-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?"
+
+#: ``(structure, unstructure)`` hooks of one type.
+_Hooks = tuple["StructureHook", "UnstructureHook"]
 
 
-def _structure_uuid(value: Any, _: Any) -> UUID:
-    text = _json_string(value, "UUID")
-    if not _UUID_TEXT.fullmatch(text):
-        raise ValueError(
-            f"expected a UUID such as 12345678-1234-1234-1234-123456789abc, got {text[:60]!r}"
-        )
-    return UUID(text)
+# The hooks of the standard library's value types are made when a member or
+# value of one is first converted: importing datetime, decimal and uuid would
+# cost every import of the package, and a class of theirs means the module is
+# loaded already.
+def _datetime_hooks() -> dict[type, _Hooks]:
+    from datetime import date, datetime, time  # noqa: PLC0415
+
+    def structure_date(value: Any, _: Any) -> date:
+        return date.fromisoformat(_json_string(value, "date"))
+
+    def structure_time(value: Any, _: Any) -> time:
+        return time.fromisoformat(_json_string(value, "time"))
+
+    return {
+        datetime: (_structure_datetime, datetime.isoformat),
+        date: (structure_date, date.isoformat),
+        time: (structure_time, time.isoformat),
+    }
 
 
-def _structure_date(value: Any, _: Any) -> date:
-    return date.fromisoformat(_json_string(value, "date"))
+def _uuid_hooks() -> dict[type, _Hooks]:
+    from uuid import UUID  # noqa: PLC0415
+
+    pattern = re.compile(_UUID_TEXT)
+
+    def structure(value: Any, _: Any) -> UUID:
+        text = _json_string(value, "UUID")
+        if not pattern.fullmatch(text):
+            raise ValueError(
+                f"expected a UUID such as 12345678-1234-1234-1234-123456789abc, got {text[:60]!r}"
+            )
+        return UUID(text)
+
+    return {UUID: (structure, str)}
 
 
-def _structure_time(value: Any, _: Any) -> time:
-    return time.fromisoformat(_json_string(value, "time"))
+def _decimal_hooks() -> dict[type, _Hooks]:
+    from decimal import Decimal  # noqa: PLC0415
+
+    pattern = re.compile(_DECIMAL_TEXT)
+
+    def structure(value: Any, _: Any) -> Decimal:
+        text = _json_string(value, "decimal")
+        if not pattern.fullmatch(text):
+            raise ValueError(f"expected a decimal number as a string, got {text[:60]!r}")
+        return Decimal(text)
+
+    return {Decimal: (structure, str)}
 
 
-def _structure_decimal(value: Any, _: Any) -> Decimal:
-    text = _json_string(value, "decimal")
-    if not _DECIMAL_TEXT.fullmatch(text):
-        raise ValueError(f"expected a decimal number as a string, got {text[:60]!r}")
-    return Decimal(text)
+_STDLIB_HOOKS: dict[str, Callable[[], dict[type, _Hooks]]] = {
+    "datetime": _datetime_hooks,
+    "uuid": _uuid_hooks,
+    "decimal": _decimal_hooks,
+}
+_stdlib_hooks: dict[type, _Hooks] = {}
+
+
+def _stdlib_hooks_of(kind: Any) -> _Hooks | None:
+    """Return the hooks of *kind* if it is a datetime, date, time, UUID or Decimal (or a subclass).
+
+    The closest of them in *kind*'s MRO wins, as it would for hooks registered by class.
+    """
+    if not isinstance(kind, type):
+        return None
+    for base in kind.__mro__:
+        module: object = getattr(base, "__module__", None)
+        if not isinstance(module, str):
+            continue
+        load = _STDLIB_HOOKS.get(module)
+        if load is not None:
+            # Loaded before it is crossed off: another thread converting the
+            # same type meanwhile loads it again rather than miss it.
+            _stdlib_hooks.update(load())
+            _STDLIB_HOOKS.pop(module, None)
+        hooks = _stdlib_hooks.get(base)
+        if hooks is not None:
+            return hooks
+    return None
+
+
+def _is_stdlib_value(kind: Any) -> bool:
+    return _stdlib_hooks_of(kind) is not None
+
+
+def _stdlib_structure(kind: Any) -> StructureHook:
+    return _stdlib_hooks_of(kind)[0]  # type: ignore[index]  # the predicate said it has them
+
+
+def _stdlib_unstructure(kind: Any) -> UnstructureHook:
+    return _stdlib_hooks_of(kind)[1]  # type: ignore[index]  # the predicate said it has them
 
 
 def _refuse(kind: Any, reason: str) -> StructureHook:
@@ -151,7 +230,7 @@ def _refuse(kind: Any, reason: str) -> StructureHook:
 def _hook(kind: Any) -> StructureHook:
     """Return the structure hook of *kind*; one that refuses every value if there is none."""
     try:
-        return converter.get_structure_hook(kind)
+        return get_converter().get_structure_hook(kind)
     except Exception as error:  # noqa: BLE001 - an annotation cattrs cannot read
         return _refuse(kind, str(error))
 
@@ -315,40 +394,23 @@ def _enum_hook(kind: Any) -> StructureHook:
     return _choice_hook(kind, tuple(kind))
 
 
-converter.register_structure_hook(str, _strict(str))
-converter.register_structure_hook(int, _strict(int))
-converter.register_structure_hook(bool, _strict(bool))
-converter.register_structure_hook(bytes, _refuse(bytes, "JSON has no bytes"))
-converter.register_structure_hook(float, _structure_float)
-converter.register_structure_hook(datetime, _structure_datetime)
-converter.register_unstructure_hook(datetime, datetime.isoformat)
-converter.register_structure_hook(date, _structure_date)
-converter.register_unstructure_hook(date, date.isoformat)
-converter.register_structure_hook(time, _structure_time)
-converter.register_unstructure_hook(time, time.isoformat)
-converter.register_structure_hook(UUID, _structure_uuid)
-converter.register_unstructure_hook(UUID, str)
-converter.register_structure_hook(Decimal, _structure_decimal)
-converter.register_unstructure_hook(Decimal, str)
-converter.register_structure_hook_factory(_is_array, _array_hook)
-converter.register_structure_hook_factory(_is_object, _object_hook)
-converter.register_structure_hook_factory(_is_literal, _literal_hook)
-converter.register_structure_hook_factory(_is_enum, _enum_hook)
-converter.register_structure_hook_factory(_is_union, _union_hook)
-# Registered last, so that it wins over the union hook for these two.
-converter.register_structure_hook_func(
-    lambda kind: kind in (int | datetime, int | datetime | None), _structure_seconds_or_date
-)
+def _is_seconds_or_date(kind: Any) -> bool:
+    # Without the datetime module loaded, no annotation names its class.
+    module = sys.modules.get("datetime")
+    if module is None:
+        return False
+    moment: Any = module.datetime
+    return kind in (int | moment, int | moment | None)
 
 
 def _member_hook(kind: Any) -> UnstructureHook | None:
     """Return the unstructure hook of a member of type *kind*; None where none is needed."""
     if kind is UNRESOLVED or kind is None:
-        return converter.unstructure  # by the value's own type
+        return get_converter().unstructure  # by the value's own type
     try:
         return _identity_hook(kind)
     except Exception:  # noqa: BLE001 - an annotation cattrs cannot read: by the value's type
-        return converter.unstructure
+        return get_converter().unstructure
 
 
 def _record_hooks(kind: type) -> tuple[tuple[str, UnstructureHook | None], ...]:
@@ -376,9 +438,9 @@ def _record_unstructure(kind: type) -> UnstructureHook:
 
         def unstructure_dict(value: Any) -> dict[str, Any]:
             known = dict(hooks())
+            fallback = get_converter().unstructure
             return {
-                key: _unstructured(known.get(key, converter.unstructure), item)
-                for key, item in value.items()
+                key: _unstructured(known.get(key, fallback), item) for key, item in value.items()
             }
 
         return unstructure_dict
@@ -403,9 +465,6 @@ def _is_namedtuple(kind: type) -> bool:
     return issubclass(kind, tuple)
 
 
-converter.register_unstructure_hook_factory(is_record, _record_unstructure)
-
-
 def _is_loose_array(kind: Any) -> bool:
     try:
         return _origin(kind) in (Collection, Iterable)
@@ -416,7 +475,7 @@ def _is_loose_array(kind: Any) -> bool:
 def _loose_array_unstructure(kind: Any) -> UnstructureHook:
     # A Collection or Iterable member holds a list, a tuple or a set: an array either way.
     args = typing.get_args(kind)
-    hook = _member_hook(args[0]) if args else converter.unstructure
+    hook = _member_hook(args[0]) if args else get_converter().unstructure
 
     def unstructure(value: Any) -> list[Any]:
         items = list(value) if hook is None else [hook(item) for item in value]
@@ -425,13 +484,64 @@ def _loose_array_unstructure(kind: Any) -> UnstructureHook:
     return unstructure
 
 
-converter.register_unstructure_hook_factory(_is_loose_array, _loose_array_unstructure)
-
-
 def _identity_hook(kind: Any) -> UnstructureHook | None:
-    hook = converter.get_unstructure_hook(kind)
+    hook = get_converter().get_unstructure_hook(kind)
     # Strings, numbers and lists of them need no work at all: skip the call.
     return None if getattr(hook, "__name__", "") == "identity" else hook
+
+
+def _configure(converter: cattrs.Converter) -> None:
+    # Hook factories registered later are asked first.
+    converter.register_structure_hook(str, _strict(str))
+    converter.register_structure_hook(int, _strict(int))
+    converter.register_structure_hook(bool, _strict(bool))
+    converter.register_structure_hook(bytes, _refuse(bytes, "JSON has no bytes"))
+    converter.register_structure_hook(float, _structure_float)
+    converter.register_structure_hook_factory(_is_array, _array_hook)
+    converter.register_structure_hook_factory(_is_object, _object_hook)
+    converter.register_structure_hook_factory(_is_literal, _literal_hook)
+    converter.register_structure_hook_factory(_is_enum, _enum_hook)
+    converter.register_structure_hook_factory(_is_union, _union_hook)
+    # After the union hook, so that it wins over it for these two.
+    converter.register_structure_hook_func(_is_seconds_or_date, _structure_seconds_or_date)
+    converter.register_unstructure_hook_factory(is_record, _record_unstructure)
+    converter.register_unstructure_hook_factory(_is_loose_array, _loose_array_unstructure)
+    # Last, so asked first: as hooks registered by class would, they win over
+    # every factory for their types and subclasses.
+    converter.register_structure_hook_factory(_is_stdlib_value, _stdlib_structure)
+    converter.register_unstructure_hook_factory(_is_stdlib_value, _stdlib_unstructure)
+
+
+_converter: cattrs.Converter | None = None
+_converter_lock = threading.Lock()
+
+
+def get_converter() -> cattrs.Converter:
+    """Return the converter, made and configured on first use.
+
+    Making it costs about as much as importing the rest of this module, and
+    an import of the package that renders nothing need not pay for it.
+    """
+    converter = _converter
+    if converter is None:
+        converter = _make_converter()
+    return converter
+
+
+def _make_converter() -> cattrs.Converter:
+    global _converter  # noqa: PLW0603 - the one converter, made once
+    with _converter_lock:
+        if _converter is None:
+            converter = cattrs.Converter(unstruct_collection_overrides={AbstractSet: _set_as_array})
+            _configure(converter)
+            _converter = converter
+        return _converter
+
+
+def __getattr__(name: str) -> Any:
+    if name == "converter":
+        return get_converter()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 UnstructurePlan = tuple[tuple[str, UnstructureHook | None], ...]
