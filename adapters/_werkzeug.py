@@ -15,7 +15,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, TypeGuard, cast
 from urllib.parse import quote
 
-from werkzeug.datastructures import EnvironHeaders
+from werkzeug.datastructures import EnvironHeaders, Headers
 from werkzeug.exceptions import HTTPException
 
 from problemdetails import Problem, ProblemFactory, ProblemHandler, RequestInfo, RetryAfterProblem
@@ -92,7 +92,9 @@ def http_exception_problem(error: HTTPException) -> Problem | None:
         return RetryAfterProblem(
             status=status, detail=_description(error), retry_after=retry_after, headers=headers
         )
-    return Problem(status=status, detail=_description(error), headers=headers)
+    if headers:
+        return Problem(status=status, detail=_description(error), headers=headers)
+    return Problem(status=status, detail=_description(error))
 
 
 #: The adapters' own mappings, below the user's at equal specificity.
@@ -134,6 +136,11 @@ def _url_parts(environ: WSGIEnvironment) -> tuple[str, str]:
     return f"{scheme}://{host}{path}?{query}", path
 
 
+# Header name -> environ key, for the few names the pipeline and hooks ask for.
+_ENVIRON_KEYS: dict[str, str] = {}
+_MAX_ENVIRON_KEYS = 64
+
+
 class _Headers(EnvironHeaders):
     """werkzeug's view of the request headers, with a quicker ``get`` for the pipeline."""
 
@@ -143,9 +150,14 @@ class _Headers(EnvironHeaders):
         """Return the header *key*; werkzeug's ``get`` when converting with *type*."""
         if type is not None:
             return super().get(key, default, type)
-        name = key.upper().replace("-", "_")
-        if name not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
-            name = f"HTTP_{name}"
+        name = _ENVIRON_KEYS.get(key)
+        if name is None:
+            name = key.upper().replace("-", "_")
+            if name not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+                name = f"HTTP_{name}"
+            # Names come from settings and hooks, not from requests: few of them.
+            if len(_ENVIRON_KEYS) < _MAX_ENVIRON_KEYS:
+                _ENVIRON_KEYS[key] = name
         value = self.environ.get(name)
         # Like werkzeug: header values are latin-1 strings; an empty one counts.
         return default if value is None else value
@@ -166,6 +178,25 @@ def request_info(environ: WSGIEnvironment) -> RequestInfo:
         native=environ.get("werkzeug.request"),
         url_facts=partial(_url_parts, environ),
     )
+
+
+# werkzeug's Headers keeps its pairs in a list; building one from pairs the
+# pipeline has checked already skips a second check of each (half the cost of
+# making a response). Where the list is not there, the public constructor.
+_HEADERS_LIST = isinstance(vars(Headers()).get("_list"), list)
+
+
+def response_headers(pairs: Iterable[tuple[str, str]]) -> Headers:
+    """Return werkzeug ``Headers`` holding *pairs*, which are valid HTTP fields already.
+
+    Only for headers the pipeline made: their names are tokens and their
+    values have no CR, LF or other control characters.
+    """
+    if not _HEADERS_LIST:
+        return Headers(list(pairs))
+    headers = Headers()
+    headers._list = list(pairs)  # noqa: SLF001 - see _HEADERS_LIST
+    return headers
 
 
 class HeldStart:

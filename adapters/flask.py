@@ -103,6 +103,7 @@ from ._werkzeug import (
     is_problem,
     log_failure,
     request_info,
+    response_headers,
     send_problem,
 )
 
@@ -110,7 +111,7 @@ if TYPE_CHECKING:
     from types import TracebackType
 
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
-    from flask import Flask, Response
+    from flask import Flask, Request, Response
 
     _ExcInfo = tuple[type[BaseException], BaseException, TracebackType]
 
@@ -123,6 +124,10 @@ CONFIG_PREFIX = "PROBLEMDETAILS_"
 
 _PROBLEM_MEMBERS = frozenset(field.name for field in attrs.fields(Problem))
 _END: Any = object()
+
+# flask.request is a proxy: each attribute read through it costs a lookup of
+# the request context; the error path reads the request through this instead.
+_current_request = cast("Callable[[], Request]", request._get_current_object)  # noqa: SLF001
 # Responses werkzeug sends without iterating their body (get_app_iter).
 _BODILESS = frozenset((204, 304))
 _CUT_SHORT = "exception after the streamed response started; it is cut short"
@@ -258,8 +263,9 @@ class _AppState:
         setattr(app, "wsgi_app", self.guard(app.wsgi_app))  # noqa: B010
 
     def respond(self, response: ProblemResponse) -> Response:
+        """Return *response* as the app's response class."""
         return self.app.response_class(
-            response.body, status=response.status, headers=response.headers
+            response.body, status=response.status, headers=response_headers(response.headers)
         )
 
     def propagates(self) -> bool:
@@ -276,12 +282,13 @@ class _AppState:
 
     def on_http_exception(self, error: HTTPException) -> Response | HTTPException:
         """The error handler for werkzeug's ``HTTPException``."""
+        answered: BaseException = error
         if isinstance(error, InternalServerError) and error.original_exception is not None:
-            unexpected = error.original_exception
-            return self.respond(self.handler.handle(unexpected, request_info(request.environ)))
-        if not is_problem(error):
+            answered = error.original_exception
+        elif not is_problem(error):
             return error
-        return self.respond(self.handler.handle(error, request_info(request.environ)))
+        info = request_info(_current_request().environ)
+        return self.respond(self.handler.handle(answered, info))
 
     def handle_exception(self, error: Exception) -> Response:
         """The app's ``handle_exception``: for what no error handler answered.
@@ -292,7 +299,7 @@ class _AppState:
         It answers as the error handler does, and applies the
         ``after_request`` functions to the answer, as Flask does.
         """
-        if not has_request_context() or _PROPAGATING in request.environ:
+        if not has_request_context() or _PROPAGATING in _current_request().environ:
             # Signalled already, or no request to answer for: the guard
             # around wsgi_app re-raises or answers.
             raise error
@@ -315,12 +322,12 @@ class _AppState:
         except Exception as caught:  # noqa: BLE001 - a failing mapping makes the error unexpected
             problem, failure = None, caught
         if problem is not None:
-            info = request_info(request.environ)
+            info = request_info(_current_request().environ)
             return self.respond(self.handler.render(problem, info, exception=error))
         app = self.app
         if self.propagates():
             # handle_exception runs next: it neither maps nor signals again.
-            request.environ[_PROPAGATING] = True
+            _current_request().environ[_PROPAGATING] = True
             got_request_exception.send(app, _async_wrapper=app.ensure_sync, exception=error)
             raise error
         try:
@@ -340,7 +347,7 @@ class _AppState:
                 return app.make_response(app.ensure_sync(own)(server_error))
             except Exception as broken:  # noqa: BLE001 - answered below; its context is the error
                 error, failure = broken, None
-        environ = request.environ
+        environ = _current_request().environ
         token = _FAILED_MAPPING.set(failure)
         try:
             answered = self.unexpected.handle(error, request_info(environ))
@@ -357,7 +364,7 @@ class _AppState:
         None when it finds the extension's own handler.
         """
         spec = self.app.error_handler_spec
-        scopes = (*request.blueprints, None)
+        scopes = (*_current_request().blueprints, None)
         for code in (500, None):
             for scope in scopes:
                 # .get: the spec's defaultdicts would grow on lookups.
@@ -382,7 +389,7 @@ class _AppState:
                 self.handler,
                 logging.WARNING,
                 _FINISH_FAILED,
-                request.environ,
+                _current_request().environ,
                 error,
                 status=response.status_code,
             )
@@ -403,7 +410,7 @@ class _AppState:
         """
         if response.direct_passthrough:
             return  # a file wrapper (send_file), for the server to send as it is
-        environ = request.environ
+        environ = _current_request().environ
         status = response.status_code
         if environ.get("REQUEST_METHOD") == "HEAD" or status < 200 or status in _BODILESS:  # noqa: PLR2004 - 1xx
             return  # werkzeug never iterates the body of these
@@ -581,7 +588,7 @@ def problem_response(problem: Problem) -> Response:
         RuntimeError: outside a request, or the extension is not set up.
     """
     state = _state(current_app)
-    return state.respond(state.handler.render(problem, request_info(request.environ)))
+    return state.respond(state.handler.render(problem, request_info(_current_request().environ)))
 
 
 def abort(problem: Problem | type[Problem] | int, /, **members: Any) -> NoReturn:

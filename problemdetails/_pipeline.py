@@ -12,13 +12,16 @@ from ._flow_id import is_valid_flow_id, new_flow_id
 from ._mapping import ExceptionMapper, ProblemFactory
 from ._media_types import JSON_MEDIA_TYPE, XML_MEDIA_TYPE
 from ._negotiate import negotiate
-from ._problem import Problem, install_default_renderer, is_received, truncate_text
+from ._problem import EMPTY, Problem, install_default_renderer, is_received, truncate_text
 from ._render import problem_to_dict, to_json, to_xml
 from ._report import ErrorReport, Reporter
 from ._request import RequestInfo
 from ._response import HEADER_NAME, HEADER_VALUE, ProblemResponse
 
 _FALLBACK_STATUS = 500
+# Problem.http_headers itself: a class that does not override it sends its
+# headers mapping, and an empty one has nothing to check.
+_BASE_HTTP_HEADERS = Problem.http_headers
 _MAX_DEBUG_TEXT = 4096
 
 
@@ -28,13 +31,6 @@ def _safe_text(value: object) -> str:
     except Exception:  # noqa: BLE001 - debug output of a broken exception
         return f"<{type(value).__name__} whose str() failed>"
     return text[:_MAX_DEBUG_TEXT]
-
-
-def _cap_text(members: dict[str, object], limit: int) -> None:
-    for name in ("title", "detail"):
-        text = members.get(name)
-        if isinstance(text, str) and len(text) > limit:
-            members[name] = truncate_text(text, limit)
 
 
 def _fallback_body(flow_id: str, member: str) -> bytes:
@@ -93,6 +89,13 @@ class ProblemHandler:
         self._leading = {
             offer: (("Content-Type", offer), *vary) for offer in (*self._offers, JSON_MEDIA_TYPE)
         }
+        # Settings read on every response, looked up once (the config is frozen).
+        self._flow_header = config.flow_id_header
+        self._flow_member = config.flow_id_member
+        self._flow_max = config.flow_id_max_length
+        self._base_uri = config.type_base_uri
+        self._text_max = config.text_max_length
+        self._instance = config.instance
 
     def flow_id(self, request: RequestInfo | None) -> str:
         """Return the request's flow id if it is safe to echo, else a new one.
@@ -101,14 +104,13 @@ class ProblemHandler:
         raises or returns an id that is not valid, `new_flow_id` makes the id
         and the failure is logged as a warning.
         """
-        config = self.config
-        header = config.flow_id_header
+        header = self._flow_header
         try:
             if request is not None and header is not None:
                 incoming = request.headers.get(header)
-                if incoming is not None and is_valid_flow_id(incoming, config.flow_id_max_length):
+                if incoming is not None and is_valid_flow_id(incoming, self._flow_max):
                     return incoming
-            factory = config.flow_id_factory
+            factory = self.config.flow_id_factory
             if factory is new_flow_id:
                 return new_flow_id()
             flow_id = factory()
@@ -116,7 +118,7 @@ class ProblemHandler:
             flow_id = new_flow_id()
             self._reporter.failed("finding a flow id", flow_id, request=request)
             return flow_id
-        if is_valid_flow_id(flow_id, config.flow_id_max_length):
+        if is_valid_flow_id(flow_id, self._flow_max):
             return flow_id
         flow_id = new_flow_id()
         self._reporter.failed(
@@ -211,7 +213,7 @@ class ProblemHandler:
             log: False when the framework has logged this error already (a
                 Django error page the adapter rewrites); the hooks still run.
         """
-        if is_received(problem):
+        if type(problem).__problem_received__ is True:
             # Rendering a problem another service sent would relay it: it is
             # answered as the failed dependency it is; map it to relay it.
             upstream = self._unexpected(problem)
@@ -232,8 +234,12 @@ class ProblemHandler:
             if flow_id is None:
                 # A problem's own valid flow id wins over the request's.
                 # (Not a received one's: that names the upstream's response.)
-                own = None if is_received(problem) else problem.flow_id
-                if own is not None and is_valid_flow_id(own, self.config.flow_id_max_length):
+                own = problem.flow_id
+                if (
+                    own is not None
+                    and not is_received(problem)
+                    and is_valid_flow_id(own, self._flow_max)
+                ):
                     flow_id = own
                 else:
                     flow_id = self.flow_id(request)
@@ -267,7 +273,7 @@ class ProblemHandler:
         return response
 
     def _instance_for(self, request: RequestInfo) -> str | None:
-        source = self.config.instance
+        source = self._instance
         if source is None:
             return None
         if source == "path":
@@ -279,34 +285,46 @@ class ProblemHandler:
     def _render(
         self, problem: Problem, request: RequestInfo | None, flow_id: str
     ) -> ProblemResponse:
-        config = self.config
         if request is None:
             media_type = self._offers[0]
             instance = None
         else:
-            media_type = negotiate(request.headers.get("Accept"), self._offers)
-            instance = None if problem.instance else self._instance_for(request)
+            offers = self._offers
+            media_type = (
+                offers[0] if len(offers) == 1 else negotiate(request.headers.get("Accept"), offers)
+            )
+            instance = (
+                None
+                if problem.instance or self._instance is None
+                else (self._instance_for(request))
+            )
         members = problem_to_dict(
             problem,
-            flow_id_member=config.flow_id_member,
+            flow_id_member=self._flow_member,
             flow_id=flow_id,
             instance=instance,
-            base_uri=config.type_base_uri,
+            base_uri=self._base_uri,
         )
-        if config.text_max_length is not None:
-            _cap_text(members, config.text_max_length)
+        limit = self._text_max
+        if limit is not None:
+            for name in ("title", "detail"):
+                text = members.get(name)
+                if type(text) is str and len(text) > limit:
+                    members[name] = truncate_text(text, limit)
         body = to_xml(members) if media_type == XML_MEDIA_TYPE else to_json(members)
         headers = [*self._leading[media_type]]
-        header = config.flow_id_header
+        header = self._flow_header
         if header is not None:
             headers.append((header, flow_id))
         # Checked again here: http_headers() may be overridden, and a
         # problem's headers dict changed after it was made.
-        for name, value in problem.http_headers():
-            if not HEADER_NAME.fullmatch(name) or not HEADER_VALUE.fullmatch(value):
-                raise ValueError(f"problem header {name!r} is not a valid HTTP field")
-            if name.lower() not in self._own_headers:
-                headers.append((name, value))
+        if problem.headers is not EMPTY or type(problem).http_headers is not _BASE_HTTP_HEADERS:
+            own_headers = self._own_headers
+            for name, value in problem.http_headers():
+                if not HEADER_NAME.fullmatch(name) or not HEADER_VALUE.fullmatch(value):
+                    raise ValueError(f"problem header {name!r} is not a valid HTTP field")
+                if name.lower() not in own_headers:
+                    headers.append((name, value))
         return ProblemResponse(problem.status, tuple(headers), body)
 
     def _fallback(self, flow_id: str) -> ProblemResponse:

@@ -217,6 +217,8 @@ class _Empty(Mapping[str, Any]):
 
 
 _EMPTY: Mapping[str, Any] = _Empty()
+#: The shared empty ``extensions`` and ``headers``: renderers skip it by identity.
+EMPTY = _EMPTY
 
 
 def _check_uri(name: str, value: object) -> None:
@@ -306,7 +308,7 @@ def _check_members(problem: Problem) -> None:
     """
     cls = builtins.type(problem)
     members = problem.__dict__
-    _check_standard(problem, cls, members)
+    _check_standard(cls, members)
     extensions = members["extensions"]
     if extensions is not _EMPTY:
         object.__setattr__(problem, "extensions", _checked_extensions(cls, extensions))
@@ -333,32 +335,33 @@ def _check_members(problem: Problem) -> None:
 
 
 def _check_standard(  # noqa: C901 - one flat pass over the standard members
-    problem: Problem, cls: builtins.type[Problem], members: dict[str, Any]
+    cls: builtins.type[Problem], members: dict[str, Any]
 ) -> None:
-    set_member = object.__setattr__
+    # Problem classes are attrs classes with a __dict__ (slots=False): the
+    # class defaults are written to it directly, as attrs' __init__ does.
     value = members["type"]
     if value is _FROM_CLASS:
-        set_member(problem, "type", cls.__problem_type__)
+        members["type"] = cls.__problem_type__
     elif value is not cls.__problem_type__:
         _check_uri("type", value)
     status = members["status"]
     if status is _FROM_CLASS:
-        set_member(problem, "status", cls.__problem_status__)
+        members["status"] = cls.__problem_status__
     elif builtins.type(status) is not int or not 400 <= status <= 599:  # noqa: PLR2004
-        set_member(problem, "status", check_status(status))
+        members["status"] = check_status(status)
     detail = members["detail"]
     if detail is _FROM_CLASS:
-        set_member(problem, "detail", cls.__problem_detail__)
-    elif detail is not None:
+        members["detail"] = cls.__problem_detail__
+    elif detail is not None and builtins.type(detail) is not str:
         _check_text("detail", detail)
     title = members["title"]
     if title is None:
         title = cls.__problem_title__
         if title is None and members["type"] == ABOUT_BLANK:
-            title = status_phrase(members["status"]) or None
+            title = _PHRASES.get(members["status"]) or None
         if title is not None:
-            set_member(problem, "title", title)
-    else:
+            members["title"] = title
+    elif builtins.type(title) is not str:
         _check_text("title", title)
     instance = members["instance"]
     if instance is not None:

@@ -8,7 +8,7 @@ from typing import Any, cast
 
 from ._convert import converter, unstructure_plan
 from ._media_types import JSON_MEDIA_TYPE, XML_MEDIA_TYPE, XML_NAMESPACE
-from ._problem import Problem
+from ._problem import EMPTY, Problem
 from ._uri import resolve
 
 __all__ = [
@@ -63,9 +63,11 @@ def problem_to_dict(
         value = getattr(problem, name)
         if value is not None:
             members[name] = value if hook is None else hook(value)
-    for name, value in problem.extensions.items():
-        if value is not None and name not in members:
-            members[name] = converter.unstructure(value)
+    extensions = problem.extensions
+    if extensions is not EMPTY:
+        for name, value in extensions.items():
+            if value is not None and name not in members:
+                members[name] = converter.unstructure(value)
     return members
 
 

@@ -12,16 +12,11 @@ BENCH = Path(__file__).resolve().parent.parent / "bench"
 
 
 @pytest.mark.parametrize(
-    ("script", "ratio_column"),
-    [
-        ("bench_render.py", "ratio"),
-        ("bench_flask.py", "min x"),
-        ("bench_django.py", "min x"),
-        ("bench_client.py", "ratio"),
-    ],
+    "script",
+    ["bench_render.py", "bench_flask.py", "bench_django.py", "bench_client.py"],
     ids=["render", "flask", "django", "client"],
 )
-def test_benchmark_runs(script: str, ratio_column: str, tmp_path: Path):
+def test_benchmark_runs(script: str, tmp_path: Path):
     """A tiny run of the benchmark finishes and prints its comparison."""
     result = subprocess.run(
         [sys.executable, str(BENCH / script), "--repeat", "1", "--number", "200"],
@@ -32,7 +27,8 @@ def test_benchmark_runs(script: str, ratio_column: str, tmp_path: Path):
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert ratio_column in result.stdout
+    # The shared table's header (bench/_common.py), or a script's own.
+    assert "ratio" in result.stdout or "min x" in result.stdout
 
 
 def test_import_benchmark_runs(tmp_path: Path):
