@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import logging
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Literal, cast
 
@@ -15,7 +14,7 @@ from ._flow_id import DEFAULT_MAX_LENGTH, new_flow_id
 from ._mapping import ProblemFactory
 from ._media_types import JSON_MEDIA_TYPE, XML_MEDIA_TYPE
 from ._problem import DEFAULT_TEXT_MAX_LENGTH, RECOMMENDED_NAME, RESERVED_NAMES, Problem
-from ._report import ReportHook
+from ._report import LOG_LEVELS, ReportHook
 from ._uri import is_absolute, is_uri_reference
 
 if TYPE_CHECKING:
@@ -185,12 +184,9 @@ def _to_upstream_status(value: object) -> int:
     )
 
 
-_LEVEL_NAMES = ("NOTSET", "DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-
-
 def _to_log_level(value: object) -> int:
-    if isinstance(value, str) and value.upper() in _LEVEL_NAMES:
-        return int(getattr(logging, value.upper()))
+    if isinstance(value, str) and value.upper() in LOG_LEVELS:
+        return LOG_LEVELS[value.upper()]
     if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
         return int(value)
     raise ConfigurationError(
@@ -276,7 +272,7 @@ class Config:
     report_hooks: tuple[ReportHook, ...] = attrs.field(default=(), converter=_to_hooks)
     report_timeout: float | None = attrs.field(default=None, validator=_check_timeout)
     logger_name: str = attrs.field(default="problemdetails", validator=_check_logger_name)
-    problem_log_level: int = attrs.field(default=logging.WARNING, converter=_to_log_level)
+    problem_log_level: int = attrs.field(default=LOG_LEVELS["WARNING"], converter=_to_log_level)
     upstream_status: int = attrs.field(default=502, converter=_to_upstream_status)
 
     @classmethod

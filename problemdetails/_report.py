@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import logging
 import sys
 import threading
 from collections.abc import Callable
@@ -16,6 +15,7 @@ from ._problem import ABOUT_BLANK, EXCHANGE_KEY, is_received
 from ._text import printable as escape_to_line
 
 if TYPE_CHECKING:
+    import logging
     from concurrent.futures import Future, ThreadPoolExecutor
 
     from ._problem import Problem
@@ -33,6 +33,13 @@ _MAX_WHERE = 2048
 _MAX_METHOD = 32
 
 _ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
+
+#: logging's level numbers by name (fixed by its documentation), known here
+#: without importing logging: the loggers given to a `Reporter` bring it.
+LOG_LEVELS = {"NOTSET": 0, "DEBUG": 10, "INFO": 20, "WARNING": 30, "ERROR": 40, "CRITICAL": 50}
+_DEBUG = LOG_LEVELS["DEBUG"]
+_WARNING = LOG_LEVELS["WARNING"]
+_ERROR = LOG_LEVELS["ERROR"]
 
 
 @attrs.frozen(kw_only=True)
@@ -202,7 +209,7 @@ class Reporter:
         logger: logging.Logger,
         hooks: tuple[ReportHook, ...],
         timeout: float | None,
-        server_level: int = logging.WARNING,
+        server_level: int = _WARNING,
     ) -> None:
         self._logger = logger
         self._hooks = hooks
@@ -215,11 +222,11 @@ class Reporter:
     def level(self, problem: Problem, *, unexpected: bool = False) -> int:
         """Return the level an occurrence of *problem* is logged at."""
         if unexpected:
-            return logging.ERROR
+            return _ERROR
         declared = type(problem).__problem_log_level__
         if declared is not None:
             return declared
-        return self._server_level if problem.status >= _SERVER_ERROR else logging.DEBUG
+        return self._server_level if problem.status >= _SERVER_ERROR else _DEBUG
 
     def wants(self, problem: Problem, *, unexpected: bool = False) -> bool:
         """Return whether a report of *problem* would be logged or given to hooks.
@@ -386,7 +393,7 @@ class Reporter:
         the generic 500) is the response's one ERROR record, with the same
         attributes as every other; one the client never noticed is a warning.
         """
-        level = logging.ERROR if status is not None else logging.WARNING
+        level = _ERROR if status is not None else _WARNING
         current = sys.exc_info()[1] if exc_info else None
         # A failure that changed the response left the client the generic 500.
         problem_type = ABOUT_BLANK if status is not None else None
