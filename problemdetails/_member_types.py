@@ -376,15 +376,25 @@ def _resolve(annotation: object, owner: type[object]) -> object:
         ) from None
 
 
-def _declared(kind: type[object]) -> list[tuple[str, object, object, type[object]]]:
-    """Return ``(name, annotation, default, owner)`` of each field of the record class *kind*."""
+def _declared(
+    kind: type[object], skip: frozenset[str] = frozenset()
+) -> list[tuple[str, object, object, type[object]]]:
+    """Return ``(name, annotation, default, owner)`` of each field of the record class *kind*.
+
+    Fields of attrs classes and dataclasses named in *skip* are left out
+    (finding a field's owner walks the MRO: every problem class would walk
+    it for each standard member).
+    """
     if _is_attrs(kind):
         fields: Iterable[Any] = attrs.fields(typing.cast("type[attrs.AttrsInstance]", kind))
-        return [(f.name, f.type, f.default, _owner(kind, f.name)) for f in fields]
+        return [
+            (f.name, f.type, f.default, _owner(kind, f.name)) for f in fields if f.name not in skip
+        ]
     if _is_dataclass(kind):
         return [
             (f.name, f.type, f.default, _owner(kind, f.name))
             for f in dataclasses.fields(typing.cast("Any", kind))
+            if f.name not in skip
         ]
     annotations = _own_annotations(kind)
     if _is_typeddict(kind):
@@ -421,7 +431,7 @@ def record_fields(
     if known is not None:
         return known
     resolved: list[Field] = []
-    for name, annotation, declared_default, owner in _declared(kind):
+    for name, annotation, declared_default, owner in _declared(kind, skip):
         if name in skip:
             continue
         value: object = None
