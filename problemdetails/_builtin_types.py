@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timezone
@@ -50,8 +51,11 @@ class UpstreamError(Problem, status=502):
     __problem_detail__: ClassVar[str | None] = UPSTREAM_ERROR_DETAIL
 
 
-# RFC 6901 JSON Pointer, in its plain or URI-fragment form ("/a/0", "#/a/0").
-_POINTER = re.compile(r"#?(?:/(?:[^~/]|~[01])*)*")
+@functools.cache
+def _pointer() -> re.Pattern[str]:
+    # RFC 6901 JSON Pointer, in its plain or URI-fragment form ("/a/0",
+    # "#/a/0"); compiled when first needed, as few problems carry one.
+    return re.compile(r"#?(?:/(?:[^~/]|~[01])*)*")
 
 
 def _validate_pointer(
@@ -59,7 +63,7 @@ def _validate_pointer(
 ) -> None:
     if value is None:
         return
-    if not isinstance(value, str) or not _POINTER.fullmatch(value):
+    if not isinstance(value, str) or not _pointer().fullmatch(value):
         raise InvalidProblemError(
             f"pointer must be a JSON Pointer (RFC 6901) such as '#/items/0/name', got {value!r}"
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from urllib.parse import urljoin, urlsplit
 
@@ -40,15 +41,24 @@ def is_absolute(value: str) -> bool:
 
 
 # An IP literal (RFC 3986 section 3.2.2): an IPv6 address or an IPvFuture.
-_IP_LITERAL = re.compile(r"\[(?:[0-9A-Fa-f:.]+|[vV][0-9A-Fa-f]+\.[A-Za-z0-9\-._~!$&'()*+,;=:]+)\]")
-_AUTHORITY_HOST = re.compile(r"(?:[A-Za-z][A-Za-z0-9+.\-]*:)?//(?:[^/?#@]*@)?(\[[^/?#]*)")
+_IP_LITERAL = r"\[(?:[0-9A-Fa-f:.]+|[vV][0-9A-Fa-f]+\.[A-Za-z0-9\-._~!$&'()*+,;=:]+)\]"
+_AUTHORITY_HOST = r"(?:[A-Za-z][A-Za-z0-9+.\-]*:)?//(?:[^/?#@]*@)?(\[[^/?#]*)"
+
+
+@functools.cache
+def _ip_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    # Compiled when first needed: few URI references hold an IP literal.
+    return re.compile(_AUTHORITY_HOST), re.compile(_IP_LITERAL)
 
 
 def _check_ip_literal(value: str) -> None:
     # Newer Pythons' URL parser refuses a bracketed host that is no IP
     # literal ("//[xyz]"); Python 3.10's does not. The same rule everywhere.
-    match = _AUTHORITY_HOST.match(value)
-    if match is not None and not _IP_LITERAL.match(match.group(1)):
+    if "[" not in value:
+        return
+    authority_host, ip_literal = _ip_patterns()
+    match = authority_host.match(value)
+    if match is not None and not ip_literal.match(match.group(1)):
         raise ValueError(f"invalid IP literal in {value[:64]!r}")
 
 
