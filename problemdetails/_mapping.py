@@ -30,6 +30,10 @@ class ExceptionMapper:
     def __init__(self, tables: Sequence[Mapping[type[BaseException], ProblemFactory]]) -> None:
         self._tables = tuple(tables)
         self._chains: dict[type[BaseException], tuple[ProblemFactory, ...]] = {}
+        # Room for every mapped class and _MAX_CACHED others: an application
+        # raising each of its 1,000 mapped exceptions in turn must not clear
+        # the cache at every 512th class and walk MROs again on most errors.
+        self._max_cached = _MAX_CACHED + sum(len(table) for table in self._tables)
 
     def _chain(self, kind: type[BaseException]) -> tuple[ProblemFactory, ...]:
         chain = self._chains.get(kind)
@@ -49,7 +53,7 @@ class ExceptionMapper:
                     table[base] for base in kind.__mro__ for table in self._tables if base in table
                 )
             # Exception classes made at run time must not grow the cache forever.
-            if len(self._chains) >= _MAX_CACHED:
+            if len(self._chains) >= self._max_cached:
                 self._chains.clear()
             self._chains[kind] = chain
         return chain
