@@ -195,7 +195,7 @@ def response_headers(pairs: Iterable[tuple[str, str]]) -> Headers:
     if not _HEADERS_LIST:
         return Headers(list(pairs))
     headers = Headers()
-    headers._list = list(pairs)  # noqa: SLF001 - see _HEADERS_LIST
+    headers._list = list(pairs)  # noqa: SLF001  # pyright: ignore[reportPrivateUsage] - see _HEADERS_LIST
     return headers
 
 

@@ -81,7 +81,6 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 import attrs
@@ -127,7 +126,10 @@ _END: Any = object()
 
 # flask.request is a proxy: each attribute read through it costs a lookup of
 # the request context; the error path reads the request through this instead.
-_current_request = cast("Callable[[], Request]", request._get_current_object)  # noqa: SLF001
+_current_request = cast(
+    "Callable[[], Request]",
+    request._get_current_object,  # type: ignore[attr-defined]  # noqa: SLF001  # pyright: ignore[reportAttributeAccessIssue, reportUnknownMemberType]
+)
 # Responses werkzeug sends without iterating their body (get_app_iter).
 _BODILESS = frozenset((204, 304))
 _CUT_SHORT = "exception after the streamed response started; it is cut short"
@@ -145,23 +147,6 @@ _FAILED_AFTER_ANSWER = (
 _PROPAGATING = "problemdetails.propagating"
 # The environ key of the problem response that answered the request's unexpected error.
 _ANSWERED = "problemdetails.answered"
-# The failure of a mapping factory asked about the exception being answered.
-_FAILED_MAPPING: ContextVar[BaseException | None] = ContextVar(
-    "problemdetails_failed_mapping", default=None
-)
-
-
-def _replay_failed_mapping(exception: BaseException) -> Problem | None:
-    """Map nothing; or raise again what a mapping factory raised for *exception*.
-
-    The mapping of the handler that answers unexpected errors, which the
-    mappings have been asked about already: a factory that raised is not run
-    a second time, and the pipeline still logs its failure.
-    """
-    failure = _FAILED_MAPPING.get()
-    if failure is not None:
-        raise failure
-    return None
 
 
 class _Primed:
@@ -231,24 +216,23 @@ class _AppState:
     __slots__ = (
         "_on_exception",
         "_on_http_exception",
+        "_own_server_error_handler",
         "_process_response",
         "app",
         "handler",
-        "unexpected",
     )
 
     def __init__(self, app: Flask, handler: ProblemHandler) -> None:
         self.app = app
         self.handler = handler
-        # Unexpected errors have been through the mappings already: this
-        # handler answers them without running any factory a second time.
-        self.unexpected = ProblemHandler(
-            handler.config.evolve(mappings={}), defaults={BaseException: _replay_failed_mapping}
-        )
         # The very objects registered, so that lookups can tell them by identity.
         self._on_exception = self.on_exception
         self._on_http_exception = self.on_http_exception
         self._process_response = app.process_response
+        # Whether the app registered no handler of its own for 500 errors
+        # anywhere: worked out at the first unexpected error (the app is set
+        # up by then; Flask refuses new handlers after the first request).
+        self._own_server_error_handler: bool | None = None
 
     def install(self) -> None:
         """Register the error handlers and take over the app's parts that need it."""
@@ -272,9 +256,7 @@ class _AppState:
         """Whether unexpected exceptions propagate: asked for, never by debug mode alone."""
         config = cast("dict[str, object]", self.app.config)
         propagate = config["PROPAGATE_EXCEPTIONS"]
-        if propagate is None:
-            propagate = config["TESTING"]
-        return bool(propagate)
+        return bool(config["TESTING"] if propagate is None else propagate)
 
     def on_exception(self, error: Exception) -> Response:
         """The error handler for ``Exception``: problems, mapped and unexpected exceptions."""
@@ -331,7 +313,9 @@ class _AppState:
             got_request_exception.send(app, _async_wrapper=app.ensure_sync, exception=error)
             raise error
         try:
-            got_request_exception.send(app, _async_wrapper=app.ensure_sync, exception=error)
+            # Flask sends it unconditionally; without receivers there is no one to tell.
+            if got_request_exception.receivers:
+                got_request_exception.send(app, _async_wrapper=app.ensure_sync, exception=error)
         except Exception as broken:  # noqa: BLE001 - answered; its context is the error
             return self.answer(broken)
         return self.answer(error, failure)
@@ -348,11 +332,9 @@ class _AppState:
             except Exception as broken:  # noqa: BLE001 - answered below; its context is the error
                 error, failure = broken, None
         environ = _current_request().environ
-        token = _FAILED_MAPPING.set(failure)
-        try:
-            answered = self.unexpected.handle(error, request_info(environ))
-        finally:
-            _FAILED_MAPPING.reset(token)
+        answered = self.handler.handle_unexpected(
+            error, request_info(environ), mapping_failure=failure
+        )
         environ[_ANSWERED] = answered
         return self.respond(answered)
 
@@ -364,6 +346,16 @@ class _AppState:
         None when it finds the extension's own handler.
         """
         spec = self.app.error_handler_spec
+        if self._own_server_error_handler is None:
+            self._own_server_error_handler = any(
+                self._is_foreign(handlers.get(cls))
+                for scoped in spec.values()
+                for code in (500, None)
+                if (handlers := scoped.get(code))
+                for cls in InternalServerError.__mro__
+            )
+        if not self._own_server_error_handler:
+            return None
         scopes = (*_current_request().blueprints, None)
         for code in (500, None):
             for scope in scopes:
@@ -374,9 +366,18 @@ class _AppState:
                 for cls in InternalServerError.__mro__:
                     found = handlers.get(cls)
                     if found is not None:
-                        ours = found is self._on_http_exception or found is self._on_exception
-                        return None if ours else cast("Callable[[InternalServerError], Any]", found)
+                        if not self._is_foreign(found):
+                            return None
+                        return cast("Callable[[InternalServerError], Any]", found)
         return None
+
+    def _is_foreign(self, handler: object) -> bool:
+        """Whether *handler* is an error handler and not one of the extension's own."""
+        return (
+            handler is not None
+            and handler is not self._on_http_exception
+            and handler is not self._on_exception
+        )
 
     def finish(self, response: Response) -> Response:
         """Apply the ``after_request`` functions to an error response, as Flask does."""

@@ -7,12 +7,19 @@ import traceback
 from collections.abc import Mapping, Sequence
 
 from ._builtin_types import INTERNAL_ERROR_DETAIL, InternalError, UpstreamError
-from ._config import Config
+from ._config import Config, InstanceSource
 from ._flow_id import is_valid_flow_id, new_flow_id
 from ._mapping import ExceptionMapper, ProblemFactory
 from ._media_types import JSON_MEDIA_TYPE, XML_MEDIA_TYPE
 from ._negotiate import negotiate
-from ._problem import EMPTY, Problem, install_default_renderer, is_received, truncate_text
+from ._problem import (
+    ABOUT_BLANK,
+    EMPTY,
+    Problem,
+    install_default_renderer,
+    is_received,
+    truncate_text,
+)
 from ._render import problem_to_dict, to_json, to_xml
 from ._report import ErrorReport, Reporter
 from ._request import RequestInfo
@@ -95,7 +102,7 @@ class ProblemHandler:
         self._flow_max = config.flow_id_max_length
         self._base_uri = config.type_base_uri
         self._text_max = config.text_max_length
-        self._instance = config.instance
+        self._instance: InstanceSource = config.instance
 
     def flow_id(self, request: RequestInfo | None) -> str:
         """Return the request's flow id if it is safe to echo, else a new one.
@@ -178,21 +185,50 @@ class ProblemHandler:
         """Map, render and report *exception*; never raises."""
         try:
             problem = self.find_problem(exception)
-        except Exception:  # noqa: BLE001 - the error path cannot fail
-            problem = self._internal_error(exception)
-            flow_id = self.flow_id(request)
-            # Logged once, here, with the factory's traceback and the flow id the
-            # client gets; the generic 500 that follows is not logged again.
-            self._reporter.failed(
-                f"mapping {type(exception).__name__} to a problem",
-                flow_id,
-                status=500,
-                request=request,
-            )
-            return self._respond(problem, request, exception, flow_id, log=False, unexpected=True)
+        except Exception as failure:  # noqa: BLE001 - the error path cannot fail
+            return self.handle_unexpected(exception, request, mapping_failure=failure)
         if problem is None:
-            return self._respond(self._unexpected(exception), request, exception, unexpected=True)
+            return self.handle_unexpected(exception, request)
         return self._respond(problem, request, exception)
+
+    def handle_unexpected(
+        self,
+        exception: BaseException,
+        request: RequestInfo | None = None,
+        *,
+        mapping_failure: Exception | None = None,
+    ) -> ProblemResponse:
+        """Answer *exception* as unexpected, without asking the mappings; never raises.
+
+        For adapters that asked `find_problem` first (to let their framework
+        signal or propagate an unexpected error) and got None, or an
+        exception from a mapping factory: the mappings are not run a second
+        time. The answer is the generic 500, or for a problem received from
+        another service the ``upstream_status`` problem; it is logged at ERROR.
+
+        Args:
+            exception: the exception nothing mapped.
+            request: the request it answers.
+            mapping_failure: what a mapping factory raised for *exception*,
+                if one did. It is what gets logged then (with the flow id
+                the client gets), and the answer is the generic 500.
+        """
+        if mapping_failure is None:
+            return self._respond(self._unexpected(exception), request, exception, unexpected=True)
+        problem = self._internal_error(exception)
+        flow_id = self.flow_id(request)
+        # Logged once, here, with the factory's traceback and the flow id the
+        # client gets; the generic 500 that follows is not logged again.
+        self._reporter.log_failure(
+            logging.ERROR,
+            f"mapping {type(exception).__name__} to a problem failed",
+            flow_id,
+            mapping_failure,
+            request=request,
+            status=_FALLBACK_STATUS,
+            problem_type=ABOUT_BLANK,
+        )
+        return self._respond(problem, request, exception, flow_id, log=False, unexpected=True)
 
     def render(
         self,

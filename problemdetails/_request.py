@@ -91,9 +91,9 @@ class RequestInfo:
         return (self.method, self.url, self.path, self.headers, self.native)
 
     def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
+        if not isinstance(other, RequestInfo) or other.__class__ is not self.__class__:
             return NotImplemented
-        return self._key() == other._key()  # type: ignore[attr-defined]  # same class
+        return self._key() == other._key()
 
     def __hash__(self) -> int:
         # Headers are often a dict: the hash leaves them (and native) out.
