@@ -48,6 +48,9 @@ from typing import Any, Literal, NamedTuple, Union, get_args, get_origin
 
 import attrs
 
+if typing.TYPE_CHECKING:
+    from decimal import Decimal
+
 #: A compiled check: True when the value has the declared type.
 Check = Callable[[object], bool]
 #: Where a refused value goes wrong: the path to the first offence (None for
@@ -253,9 +256,11 @@ def describe_value(value: object) -> str:
     if isinstance(value, int) and not isinstance(value, bool) and not _is_int(value):
         return f"int of more than {MAX_INT_DIGITS} digits"
     # No Decimal exists unless its module is loaded: nothing to import here.
-    decimal = sys.modules.get("decimal")
-    if decimal is not None and isinstance(value, decimal.Decimal) and not value.is_finite():
-        return f"Decimal {value}"
+    module = sys.modules.get("decimal")
+    if module is not None:
+        decimal: type[Decimal] = module.Decimal
+        if isinstance(value, decimal) and not value.is_finite():
+            return f"Decimal {value}"
     return _name(type(value))
 
 
