@@ -129,3 +129,19 @@ def leaks(session: nox.Session) -> None:
     """The long property run: 10,000 secret-carrying exceptions through every adapter."""
     session.install("-e", EXTRAS, "--group", "tests")
     session.run("pytest", "-m", "slow", "--hypothesis-profile=leaks", *session.posargs)
+
+
+@nox.session(default=False)
+def bench(session: nox.Session) -> None:
+    """Every benchmark, as one table: `nox -s bench`, or `nox -s bench -- --quick`.
+
+    Not in the default set: its figures are a report, not a check, and need an
+    idle machine. flask-problem-details, the peer the Flask benchmark compares
+    with, is installed when the package index has it and left out otherwise.
+    """
+    session.install("-e", EXTRAS, "httpx")
+    try:
+        session.install("flask-problem-details", silent=True)
+    except nox.command.CommandFailed:
+        session.warn("flask-problem-details could not be installed: the peer rows are left out")
+    session.run("python", "bench/run_all.py", *session.posargs)
