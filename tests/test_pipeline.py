@@ -647,6 +647,38 @@ class TestLogging:
         assert isinstance(record.exc_info[1], RuntimeError)
         assert "mapping KeyError to a problem failed" in record.getMessage()
 
+    def test_handle_unexpected_asks_no_mapping(self, records: Records):
+        """handle_unexpected answers with the generic 500 without running any factory."""
+        calls: list[BaseException] = []
+
+        def factory(exception: BaseException) -> Problem:
+            calls.append(exception)
+            return NotFound()
+
+        handler = ProblemHandler(Config(mappings={KeyError: factory}))
+        error = raised(KeyError(SECRET))
+        response = handler.handle_unexpected(error, request_with(X_Flow_ID="req-2"))
+        assert calls == []
+        assert response.status == 500
+        assert response.body == generic_body("req-2")
+        (record,) = errors(records)
+        assert record.exc_info[1] is error
+        assert record.flow_id == "req-2"
+
+    def test_handle_unexpected_logs_the_mapping_failure(self, records: Records):
+        """A factory's failure handed over is the one ERROR record, with its traceback."""
+        failure = raised(RuntimeError("factory bug"))
+        handler = ProblemHandler()
+        response = handler.handle_unexpected(
+            raised(KeyError(SECRET)), request_with(X_Flow_ID="req-3"), mapping_failure=failure
+        )
+        assert response.body == generic_body("req-3")
+        (record,) = errors(records)
+        assert record.exc_info[1] is failure
+        assert record.status == 500
+        assert record.problem_type == "about:blank"
+        assert "mapping KeyError to a problem failed" in record.getMessage()
+
     def test_render_without_logging(self, records: Records):
         """render(log=False) logs nothing, and the hooks still hear of the 5xx."""
         reports: list[ErrorReport] = []
