@@ -50,6 +50,8 @@ from ._urllib3 import urllib3_retry
 
 R = TypeVar("R")
 
+_LOWEST_ERROR = 400
+
 __all__ = [
     "IDEMPOTENT_METHODS",
     "PROBLEM_MEDIA_TYPES",
@@ -106,6 +108,13 @@ def raise_for_problem(
         TypeError: *response* is no HTTP response, or an unread httpx response
             of an ``AsyncClient`` (use `araise_for_problem`).
     """
+    # The success path first, with nothing read or built: most responses take it.
+    try:
+        status = getattr(response, "status_code", None)
+    except Exception:  # noqa: BLE001 - a getter that fails: the reader looks further
+        status = None
+    if type(status) is int and status < _LOWEST_ERROR:
+        return response
     return default_reader().raise_for_problem(response, attempts=attempts, method=method, url=url)
 
 
@@ -120,6 +129,12 @@ async def araise_for_problem(
 
     Usable as an ``AsyncClient`` ``response`` event hook.
     """
+    try:
+        status = getattr(response, "status_code", None)
+    except Exception:  # noqa: BLE001 - a getter that fails: the reader looks further
+        status = None
+    if type(status) is int and status < _LOWEST_ERROR:
+        return response
     return await default_reader().araise_for_problem(
         response, attempts=attempts, method=method, url=url
     )

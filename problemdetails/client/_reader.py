@@ -37,7 +37,6 @@ from ._response import (
     url_of,
 )
 from ._retry import RetryPolicy, parse_retry_after
-from ._xml import load_xml_document, typed_members
 
 R = TypeVar("R")
 
@@ -182,9 +181,14 @@ class ProblemReader:
             TypeError: as for `problem`.
         """
         problem = self.problem(response, attempts=attempts, method=method, url=url)
-        if problem is not None:
+        if problem is None:
+            return response
+        try:
             raise problem
-        return response
+        finally:
+            # The traceback keeps this frame: without its reference to the
+            # problem, the two make no cycle for the garbage collector.
+            del problem
 
     async def araise_for_problem(
         self,
@@ -196,9 +200,14 @@ class ProblemReader:
     ) -> R:
         """Like `raise_for_problem`, for responses of an httpx ``AsyncClient``."""
         problem = await self.aproblem(response, attempts=attempts, method=method, url=url)
-        if problem is not None:
+        if problem is None:
+            return response
+        try:
             raise problem
-        return response
+        finally:
+            # The traceback keeps this frame: without its reference to the
+            # problem, the two make no cycle for the garbage collector.
+            del problem
 
     @staticmethod
     def _status(response: object) -> int:
@@ -272,6 +281,9 @@ class ProblemReader:
         if kind in self.json_media_types:
             document = body
         elif kind == XML_PROBLEM and self.xml:
+            # Imported here: the XML reader (and pyexpat) only for XML documents.
+            from ._xml import load_xml_document, typed_members  # noqa: PLC0415
+
             document = load_xml_document(body, max_bytes=self.max_bytes, max_depth=self.max_depth)
             type_uri = document.get("type")
             cls = self.registry.get(type_uri, base_uri=url) if isinstance(type_uri, str) else None

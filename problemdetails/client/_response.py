@@ -21,6 +21,10 @@ PROBLEM_MEDIA_TYPES = frozenset((JSON_PROBLEM, XML_PROBLEM))
 #: Extension key under which the httpx retry transport records attempts.
 HTTPX_ATTEMPTS_KEY = "problemdetails.attempts"
 
+# Characters without which an ASCII URL has no userinfo and splits without error
+# (urlsplit refuses only unbalanced or invalid brackets in the host, for ASCII).
+_URL_SPECIAL = frozenset("@[]")
+
 _CHUNK = 64 * 1024
 _MAX_HEADERS = 128
 _MAX_HEADER_VALUE = 8192
@@ -37,10 +41,14 @@ def attr(obj: object, name: str) -> Any:
 def status_of(response: object) -> int | None:
     """Return the HTTP status of *response*, or None if it has none."""
     # werkzeug's ``status`` is the whole status line: ``status_code`` goes first.
-    for name in ("status_code", "status"):
-        value = attr(response, name)
-        if isinstance(value, int) and not isinstance(value, bool):
-            return int(value)
+    value = attr(response, "status_code")
+    if type(value) is int:  # the common case, first
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return int(value)
+    value = attr(response, "status")
+    if isinstance(value, int) and not isinstance(value, bool):
+        return int(value)
     return None
 
 
@@ -51,9 +59,8 @@ class Headers:
 
     def __init__(self, items: tuple[tuple[str, str], ...]) -> None:
         self.items = items
-        self._lookup: dict[str, str] = {}
-        for name, value in items:
-            self._lookup.setdefault(name.lower(), value)
+        # Built from the last pair to the first, so that the first value of a name wins.
+        self._lookup = {name.lower(): value for name, value in reversed(items)}
 
     def get(self, name: str) -> str | None:
         """Return the first value of header *name*, or None."""
@@ -77,6 +84,9 @@ def headers_of(response: object) -> Headers:
             if len(collected) >= _MAX_HEADERS:
                 break
             name, value = pair
+            if type(name) is str and type(value) is str:  # the common case, first
+                collected.append((name, value[:_MAX_HEADER_VALUE]))
+                continue
             if isinstance(name, bytes):
                 name = name.decode("latin-1")
             if isinstance(value, bytes):
@@ -151,6 +161,8 @@ def url_of(response: object) -> str | None:
 
 def strip_userinfo(url: str) -> str | None:
     """Return *url* without ``user:password@``, or None if it is no URL at all."""
+    if url.isascii() and not _URL_SPECIAL.intersection(url):
+        return url  # no userinfo, and nothing urlsplit could refuse
     try:
         parts = urlsplit(url)
         if "@" not in parts.netloc:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import random
 import re
 import time
 from collections.abc import Collection
@@ -191,6 +190,10 @@ class RetryPolicy:
                 wait = math.inf
         wait = min(wait, self.backoff_max, _LONGEST_WAIT)
         # Jitter only shortens a wait: backoff_max stays a true maximum.
+        # Imported here: random (with bisect and sha512) is needed only once a
+        # retry is decided, not to import the client side.
+        import random  # noqa: PLC0415
+
         return wait - wait * self.jitter * random.random()  # noqa: S311 - not for secrets
 
     def delay(

@@ -33,7 +33,6 @@ from collections.abc import (
 )
 from collections.abc import Set as AbstractSet
 from typing import Any, NoReturn
-from xml.parsers import expat
 
 import attrs
 
@@ -103,6 +102,9 @@ def load_xml_document(data: bytes, *, max_bytes: int, max_depth: int) -> dict[st
             "raise max_bytes if such documents are expected",
             reason="size",
         )
+    # Imported here: most problems are JSON, and pyexpat is needed only for XML.
+    from xml.parsers import expat  # noqa: PLC0415
+
     builder = _Builder(max_depth)
     parser = expat.ParserCreate(namespace_separator=" ")
     parser.StartDoctypeDeclHandler = _refuse
