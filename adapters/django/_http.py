@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Callable, Mapping
 from functools import partial
+from http.client import responses
 from typing import TYPE_CHECKING, ClassVar, TypeGuard, cast
 
 from django.conf import settings
@@ -155,6 +156,33 @@ def _content_language(problem: Problem | None) -> str | None:
     return get_language() if settings.USE_I18N else None
 
 
+_Store = dict[str, tuple[str, str]]
+# Whether ResponseHeaders keeps its fields in a dict, lower-cased name ->
+# (name, value), as Django 3.0 to 6.x do; None until first asked.
+_direct: bool | None = None
+
+
+def _probe() -> bool:
+    response = HttpResponseBase(content_type="text/plain")
+    response["X-Probe"] = "1"
+    store = getattr(response.headers, "_store", None)
+    return isinstance(store, dict) and store == {
+        "content-type": ("Content-Type", "text/plain"),
+        "x-probe": ("X-Probe", "1"),
+    }
+
+
+def _header_store(response: HttpResponseBase) -> _Store | None:
+    """Return the dict *response* keeps its header fields in, if Django's layout is known."""
+    global _direct  # noqa: PLW0603 - probed once per process
+    if _direct is None:
+        try:
+            _direct = _probe()
+        except Exception:  # noqa: BLE001 - an unknown layout: Django's own setter serves
+            _direct = False
+    return response.headers._store if _direct else None  # noqa: SLF001
+
+
 def to_http_response(response: ProblemResponse, problem: Problem | None) -> HttpResponse:
     """Return the rendered *response* of *problem* as an ``HttpResponse``.
 
@@ -162,9 +190,43 @@ def to_http_response(response: ProblemResponse, problem: Problem | None) -> Http
     or detail is a lazy translation string, rendered in that language. A 5xx
     is marked as logged: the pipeline has logged it, so Django does not again.
     """
-    result = HttpResponse()
-    replace(result, response, problem)
+    status = response.status
+    headers = response.headers
+    # Django names the statuses http.client knows, as the pipeline does; for
+    # the others, the pipeline's phrase.
+    reason = None if status in responses else response.status_line.partition(" ")[2]
+    result = HttpResponse(response.body, status=status, reason=reason, content_type=headers[0][1])
+    store = _header_store(result)
+    for name, value in headers[1:]:
+        key = name.lower()
+        if key == "vary":
+            if store is None or key in store or "," in value:
+                _set_header(result, name, value)
+            else:
+                store[key] = (name, value.strip())  # what patch_vary_headers() makes of it
+        elif store is None or key in store:
+            result[name] = value
+        else:
+            # The pipeline checked every field (a token, visible ASCII): what
+            # Django's setter checks again, at a cost on every error.
+            store[key] = (name, value)
+    language = _content_language(problem)
+    if language:
+        result["Content-Language"] = language
+    if status >= _SERVER_ERROR:
+        setattr(result, _LOGGED, True)
     return result
+
+
+def _set_header(response: HttpResponseBase, name: str, value: str) -> None:
+    if name.lower() != "vary":
+        response[name] = value
+    elif "," not in value and not response.has_header(name):
+        # What patch_vary_headers() makes of one entry, without its regex.
+        response[name] = value.strip()
+    else:
+        # Django keeps one field per name: Vary's entries are merged into it.
+        patch_vary_headers(response, [entry.strip() for entry in value.split(",")])
 
 
 def is_django_error_page(response: HttpResponseBase) -> TypeGuard[HttpResponse]:
@@ -214,11 +276,7 @@ def replace(
     else:
         cast("HttpResponse", response).content = body
     for name, value in (*rendered.headers, *kept):
-        if name.lower() == "vary":
-            # Django keeps one field per name: Vary's entries are merged into it.
-            patch_vary_headers(response, [entry.strip() for entry in value.split(",")])
-        else:
-            response[name] = value
+        _set_header(response, name, value)
     if counted:
         response["Content-Length"] = str(len(body))
     language = _content_language(problem)
