@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any, cast
 
 from ._convert import converter, unstructure_plan
@@ -24,6 +25,50 @@ __all__ = [
 # encoding can never fail; NaN and Infinity are not JSON, so they raise here
 # and the pipeline falls back to the minimal 500 instead of sending bad JSON.
 _ENCODER = json.JSONEncoder(separators=(",", ":"), allow_nan=False)
+
+
+def _stdlib_json(members: dict[str, Any]) -> bytes:
+    return _ENCODER.encode(members).encode("ascii")
+
+
+def _orjson_backend() -> Callable[[dict[str, Any]], bytes] | None:
+    """Return the orjson encoder when orjson is installed (the ``orjson`` extra), else None."""
+    try:
+        import orjson  # noqa: PLC0415 - optional: used when installed
+    except ImportError:
+        return None
+    dumps = orjson.dumps
+    # What the standard encoder refuses, orjson must refuse too (subclasses,
+    # dataclasses and datetimes it would encode by itself); the standard one
+    # then decides, so that both send the same document or both fail.
+    options = (
+        orjson.OPT_PASSTHROUGH_SUBCLASS
+        | orjson.OPT_PASSTHROUGH_DATACLASS
+        | orjson.OPT_PASSTHROUGH_DATETIME
+    )
+
+    def orjson_json(members: dict[str, Any]) -> bytes:
+        try:
+            body: bytes = dumps(members, option=options)
+        except Exception:  # noqa: BLE001 - integers past 64 bits, lone surrogates, other keys
+            return _stdlib_json(members)
+        # orjson writes NaN and Infinity as null, where the standard encoder
+        # refuses them: a body with a null in it is encoded again the
+        # standard way (rare: None members are left out of documents).
+        return _stdlib_json(members) if b"null" in body else body
+
+    return orjson_json
+
+
+def _first_encode(members: dict[str, Any]) -> bytes:
+    # orjson is looked for on first use, not at import: importing it loads
+    # uuid, datetime and more, which an application may never need.
+    global _encode  # noqa: PLW0603 - chosen once
+    _encode = _orjson_backend() or _stdlib_json
+    return _encode(members)
+
+
+_encode: Callable[[dict[str, Any]], bytes] = _first_encode
 
 
 def problem_to_dict(
@@ -72,8 +117,16 @@ def problem_to_dict(
 
 
 def to_json(members: dict[str, Any]) -> bytes:
-    """Encode a member dict as an ``application/problem+json`` body."""
-    return _ENCODER.encode(members).encode("ascii")
+    """Encode a member dict as an ``application/problem+json`` body (UTF-8).
+
+    With orjson installed (the ``orjson`` extra) it encodes the body; what
+    orjson cannot encode as the standard library would (integers past 64
+    bits, lone surrogates, keys that are not strings, NaN) is encoded by the
+    standard library, so the document is the same either way. Raises
+    ValueError or TypeError for values JSON cannot carry (NaN, Infinity,
+    other types), with either encoder.
+    """
+    return _encode(members)
 
 
 # XML 1.0 forbids most control characters even as references; they become
