@@ -125,7 +125,7 @@ def report(rows: Sequence[Row], title: str | None = None) -> None:
 def format_table(rows: Sequence[Row]) -> str:
     """Return *rows* as aligned text: figures, ratio, aim and whether it is met."""
     header = (
-        f"{'bench':8} {'case':42} {'ours':>10} {'baseline':>10} {'ratio':>7} {'median':>7}"
+        f"{'bench':8} {'case':52} {'ours':>10} {'baseline':>10} {'ratio':>7} {'median':>7}"
         f" {'aim':>6}  met"
     )
     lines = [header]
@@ -134,7 +134,7 @@ def format_table(rows: Sequence[Row]) -> str:
         aim = "" if row.aim is None else f"{row.aim:.2f}x"
         met = {None: "", True: "yes", False: "NO"}[row.met]
         lines.append(
-            f"{row.bench:8} {row.case:42} {row.ours:8.2f}{row.unit:>2} {row.base:8.2f}{row.unit:>2}"
+            f"{row.bench:8} {row.case:52} {row.ours:8.2f}{row.unit:>2} {row.base:8.2f}{row.unit:>2}"
             f" {row.ratio:6.2f}x {median:>7} {aim:>6}  {met}"
         )
     return "\n".join(lines)
