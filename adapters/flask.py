@@ -226,7 +226,8 @@ class _AppState:
         self.app = app
         self.handler = handler
         # The very objects registered, so that lookups can tell them by identity.
-        self._on_exception = self.on_exception
+        # dispatch itself for Exception: one call less on every error.
+        self._on_exception = self.dispatch
         self._on_http_exception = self.on_http_exception
         self._process_response = app.process_response
         # Whether the app registered no handler of its own for 500 errors

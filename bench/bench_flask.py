@@ -53,6 +53,7 @@ from _common import (
 from flask import Flask, Response
 from werkzeug.exceptions import NotFound
 
+from problemdetails import _render as render_module
 from problemdetails.adapters.flask import ProblemDetails
 from problemdetails.adapters.wsgi import ProblemDetailsMiddleware
 
@@ -242,7 +243,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--number", type=int, default=2_000)
+    parser.add_argument(
+        "--standard-json",
+        action="store_true",
+        help="encode with the standard library even when the orjson extra is installed",
+    )
     args = parser.parse_args()
+    encoder = "orjson" if render_module._orjson_backend() is not None else "json"  # noqa: SLF001
+    if args.standard_json:
+        render_module._encode = render_module._stdlib_json  # noqa: SLF001
+        encoder = "json"
     extension, hand = extension_app(), hand_written_app()
     # Keep the benchmark free of log output: the hand-written code logs nothing.
     for logger in (logging.getLogger("problemdetails"), extension.logger):
@@ -286,7 +296,11 @@ def main() -> None:
                 ("unexpected exception (500)", "/crash"),
             )
         )
-    report(rows, f"Flask {flask_version()}, per request, min of {args.repeat} interleaved rounds")
+    report(
+        rows,
+        f"Flask {flask_version()}, {encoder} encoder, per request,"
+        f" min of {args.repeat} interleaved rounds",
+    )
 
 
 def flask_version() -> str:
