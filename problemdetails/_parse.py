@@ -16,8 +16,6 @@ from ._registry import registry as default_registry
 DEFAULT_MAX_BYTES = 1024 * 1024
 DEFAULT_MAX_DEPTH = 32
 
-_TEXT_MEMBERS = ("title", "detail", "instance")
-
 
 def _too_deep(value: object, max_depth: int) -> bool:
     stack: list[tuple[object, int]] = [(value, 1)]
@@ -188,21 +186,28 @@ def split_members(
         document has none of type string), and the standard members of the
         right types, as keyword arguments of a problem class.
     """
-    type_uri = members.pop("type", None)
+    pop = members.pop
+    type_uri = pop("type", None)
+    cls = None
     if not isinstance(type_uri, str):
         type_uri = ABOUT_BLANK
-    lookup = registry if registry is not None else default_registry
-    cls = lookup.get(type_uri, base_uri=base_uri) if type_uri != ABOUT_BLANK else None
+    elif type_uri != ABOUT_BLANK:
+        lookup = registry if registry is not None else default_registry
+        cls = lookup.get(type_uri, base_uri=base_uri)
 
-    standard: dict[str, Any] = {}
-    body_status = _status(members.pop("status", None))
+    body_status = _status(pop("status", None))
     chosen_status = _status(status) or body_status
-    if chosen_status is not None:
-        standard["status"] = chosen_status
-    for name in _TEXT_MEMBERS:
-        value = members.pop(name, None)
-        if isinstance(value, str):
-            standard[name] = value
+    standard: dict[str, Any] = {} if chosen_status is None else {"status": chosen_status}
+    # Unrolled: this runs for every problem a client receives.
+    title = pop("title", None)
+    if isinstance(title, str):
+        standard["title"] = title
+    detail = pop("detail", None)
+    if isinstance(detail, str):
+        standard["detail"] = detail
+    instance = pop("instance", None)
+    if isinstance(instance, str):
+        standard["instance"] = instance
     flow_id = members.get(flow_id_member)
     if isinstance(flow_id, str):
         standard["flow_id"] = flow_id

@@ -21,10 +21,6 @@ PROBLEM_MEDIA_TYPES = frozenset((JSON_PROBLEM, XML_PROBLEM))
 #: Extension key under which the httpx retry transport records attempts.
 HTTPX_ATTEMPTS_KEY = "problemdetails.attempts"
 
-# Characters without which an ASCII URL has no userinfo and splits without error
-# (urlsplit refuses only unbalanced or invalid brackets in the host, for ASCII).
-_URL_SPECIAL = frozenset("@[]")
-
 _CHUNK = 64 * 1024
 _MAX_HEADERS = 128
 _MAX_HEADER_VALUE = 8192
@@ -161,8 +157,10 @@ def url_of(response: object) -> str | None:
 
 def strip_userinfo(url: str) -> str | None:
     """Return *url* without ``user:password@``, or None if it is no URL at all."""
-    if url.isascii() and not _URL_SPECIAL.intersection(url):
-        return url  # no userinfo, and nothing urlsplit could refuse
+    if url.isascii() and "@" not in url and "[" not in url and "]" not in url:
+        # No userinfo, and nothing urlsplit could refuse: for ASCII, it refuses
+        # only unbalanced or invalid brackets in the host.
+        return url
     try:
         parts = urlsplit(url)
         if "@" not in parts.netloc:
