@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-import traceback
 from collections.abc import Mapping, Sequence
 
 from ._builtin_types import INTERNAL_ERROR_DETAIL, InternalError, UpstreamError
@@ -15,6 +13,7 @@ from ._negotiate import negotiate
 from ._problem import (
     ABOUT_BLANK,
     EMPTY,
+    LOG_LEVELS,
     Problem,
     install_default_renderer,
     is_received,
@@ -80,6 +79,8 @@ class ProblemHandler:
             defaults or {},
         )
         self._mapper = ExceptionMapper(tables)
+        import logging  # noqa: PLC0415 - at set-up, not when the package is imported
+
         self._logger = logging.getLogger(config.logger_name)
         self._reporter = Reporter(
             self._logger, config.report_hooks, config.report_timeout, config.problem_log_level
@@ -171,6 +172,8 @@ class ProblemHandler:
         if not self.config.debug:
             return InternalError()
         try:
+            import traceback  # noqa: PLC0415 - debug mode only
+
             lines = traceback.format_exception(type(exception), exception, exception.__traceback__)
             detail = f"{type(exception).__qualname__}: {_safe_text(exception)}"
         except Exception:  # noqa: BLE001 - debug output of a broken exception class
@@ -220,7 +223,7 @@ class ProblemHandler:
         # Logged once, here, with the factory's traceback and the flow id the
         # client gets; the generic 500 that follows is not logged again.
         self._reporter.log_failure(
-            logging.ERROR,
+            LOG_LEVELS["ERROR"],
             f"mapping {type(exception).__name__} to a problem failed",
             flow_id,
             mapping_failure,
@@ -379,7 +382,7 @@ class ProblemHandler:
         request: RequestInfo | None = None,
         *,
         status: int | None = None,
-        level: int = logging.ERROR,
+        level: int = LOG_LEVELS["ERROR"],
         flow_id: str | None = None,
     ) -> None:
         """Log a failure no problem response can answer any more; never raises.

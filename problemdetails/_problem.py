@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import builtins
 import contextlib
-import logging
 import re
 import sys
 import warnings
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from contextvars import ContextVar
-from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol, cast
 
 import attrs
@@ -18,6 +16,7 @@ import attrs
 from ._errors import InvalidProblemError, ProblemDefinitionError
 from ._fields import HEADER_NAME, HEADER_VALUE
 from ._member_types import AnnotationError, MemberCheck, field_checks
+from ._response import status_phrase
 from ._uri import is_uri_reference
 
 if sys.version_info >= (3, 11):
@@ -84,15 +83,6 @@ def constructing_leniently() -> bool:
 def truncate_text(text: str, limit: int) -> str:
     """Return *text* cut to *limit* characters, ending in an ellipsis if it was longer."""
     return text if len(text) <= limit else text[: limit - 1] + _ELLIPSIS
-
-
-# Looked up on every about:blank problem: a dict, not an enum lookup.
-_PHRASES = {status.value: status.phrase for status in HTTPStatus}
-
-
-def status_phrase(status: int) -> str:
-    """Return the registered reason phrase of *status*, or ``""`` if it has none."""
-    return _PHRASES.get(status, "")
 
 
 def check_status(status: object, *, what: str = "status") -> int:
@@ -358,7 +348,7 @@ def _check_standard(  # noqa: C901 - one flat pass over the standard members
     if title is None:
         title = cls.__problem_title__
         if title is None and members["type"] == ABOUT_BLANK:
-            title = _PHRASES.get(members["status"]) or None
+            title = status_phrase(members["status"]) or None
         if title is not None:
             members["title"] = title
     elif builtins.type(title) is not str:
@@ -487,13 +477,15 @@ def _declare_defaults(  # noqa: PLR0917 - a private step of __init_subclass__
         cls.__problem_type__ = type_uri
 
 
-_LEVEL_NAMES = ("NOTSET", "DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+#: logging's level numbers by name (fixed by its documentation), known here
+#: without importing logging: the loggers the pipeline is given bring it.
+LOG_LEVELS = {"NOTSET": 0, "DEBUG": 10, "INFO": 20, "WARNING": 30, "ERROR": 40, "CRITICAL": 50}
 
 
 def _log_level(value: object, where: str) -> int:
     """Return *value* (a level number or one of logging's level names) as a level number."""
-    if isinstance(value, str) and value.upper() in _LEVEL_NAMES:
-        return int(getattr(logging, value.upper()))
+    if isinstance(value, str) and value.upper() in LOG_LEVELS:
+        return LOG_LEVELS[value.upper()]
     if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
         return int(value)
     raise ProblemDefinitionError(

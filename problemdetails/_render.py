@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-import json
+import functools
 import re
 from collections.abc import Callable
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-from ._convert import converter, unstructure_plan
+from ._convert import get_converter, unstructure_plan
 from ._media_types import JSON_MEDIA_TYPE, XML_MEDIA_TYPE, XML_NAMESPACE
 from ._problem import EMPTY, Problem
 from ._uri import resolve
+
+if TYPE_CHECKING:
+    import json
 
 __all__ = [
     "JSON_MEDIA_TYPE",
@@ -21,14 +24,20 @@ __all__ = [
     "to_xml",
 ]
 
-# Compact, ASCII-only output: escaping non-ASCII (and lone surrogates) means
-# encoding can never fail; NaN and Infinity are not JSON, so they raise here
-# and the pipeline falls back to the minimal 500 instead of sending bad JSON.
-_ENCODER = json.JSONEncoder(separators=(",", ":"), allow_nan=False)
-
 
 def _stdlib_json(members: dict[str, Any]) -> bytes:
-    return _ENCODER.encode(members).encode("ascii")
+    return _standard_encoder().encode(members).encode("ascii")
+
+
+@functools.cache
+def _standard_encoder() -> json.JSONEncoder:
+    # Compact, ASCII-only output: escaping non-ASCII (and lone surrogates)
+    # means encoding can never fail; NaN and Infinity are not JSON, so they
+    # raise here and the pipeline falls back to the minimal 500 instead of
+    # sending bad JSON. Made on first use: importing json is not free.
+    import json  # noqa: PLC0415
+
+    return json.JSONEncoder(separators=(",", ":"), allow_nan=False)
 
 
 def _orjson_backend() -> Callable[[dict[str, Any]], bytes] | None:
@@ -112,7 +121,7 @@ def problem_to_dict(
     if extensions is not EMPTY:
         for name, value in extensions.items():
             if value is not None and name not in members:
-                members[name] = converter.unstructure(value)
+                members[name] = get_converter().unstructure(value)
     return members
 
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ._problem import ABOUT_BLANK, EXCHANGE_KEY, is_received
+from ._problem import ABOUT_BLANK, EXCHANGE_KEY, LOG_LEVELS, is_received
 from ._text import printable as escape_to_line
 
 if TYPE_CHECKING:
@@ -34,9 +34,6 @@ _MAX_METHOD = 32
 
 _ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
 
-#: logging's level numbers by name (fixed by its documentation), known here
-#: without importing logging: the loggers given to a `Reporter` bring it.
-LOG_LEVELS = {"NOTSET": 0, "DEBUG": 10, "INFO": 20, "WARNING": 30, "ERROR": 40, "CRITICAL": 50}
 _DEBUG = LOG_LEVELS["DEBUG"]
 _WARNING = LOG_LEVELS["WARNING"]
 _ERROR = LOG_LEVELS["ERROR"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from http import HTTPStatus
 from typing import TYPE_CHECKING
 
 import attrs
@@ -13,7 +12,25 @@ from ._fields import HEADER_NAME, HEADER_VALUE
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
-__all__ = ["HEADER_NAME", "HEADER_VALUE", "ProblemResponse"]
+__all__ = ["HEADER_NAME", "HEADER_VALUE", "ProblemResponse", "status_phrase"]
+
+# Reason phrases by status code: a dict (looked up on every about:blank
+# problem), filled on first use so that importing the package leaves the
+# http module unloaded.
+_PHRASES: dict[int, str] = {}
+
+
+def _phrases() -> dict[int, str]:
+    from http import HTTPStatus  # noqa: PLC0415 - see _PHRASES
+
+    _PHRASES.update((status.value, status.phrase) for status in HTTPStatus)
+    return _PHRASES
+
+
+def status_phrase(status: int) -> str:
+    """Return the registered reason phrase of *status*, or ``""`` if it has none."""
+    return (_PHRASES or _phrases()).get(status, "")
+
 
 # Headers that describe a body: when a problem replaces an error page, the
 # page's go with its body.
@@ -62,10 +79,7 @@ class ProblemResponse:
     @property
     def status_line(self) -> str:
         """The status as WSGI wants it, e.g. ``"404 Not Found"``."""
-        try:
-            return f"{self.status} {HTTPStatus(self.status).phrase}"
-        except ValueError:
-            return f"{self.status} Error"
+        return f"{self.status} {status_phrase(self.status) or 'Error'}"
 
     def kept_headers(self, replaced: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
         """Return the headers of an error response this problem replaces that stay.

@@ -16,7 +16,7 @@ import problemdetails
 HEAVY = ("flask", "werkzeug", "django", "email", "importlib.metadata", "httpx", "requests")
 #: Standard modules the core loads only when a problem needs them: a hook run
 #: with a timeout (a thread pool), a member or value of their types.
-LAZY = ("concurrent.futures", "queue", "decimal", "uuid")
+LAZY = ("concurrent.futures", "queue", "decimal", "uuid", "logging", "traceback", "http", "orjson")
 
 
 def _imported_after(statement: str) -> set[str]:
