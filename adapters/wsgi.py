@@ -109,7 +109,11 @@ class _Start(HeldStart):
     __slots__ = ("convert",)
 
     def __init__(self, server: StartResponse, convert: bool) -> None:
-        super().__init__(server)
+        # HeldStart's fields, set here: one call less on every request.
+        self.server = server
+        self.status = None
+        self.sent = False
+        self.refused = False
         self.convert = convert
 
     @property
