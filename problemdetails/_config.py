@@ -13,8 +13,8 @@ from ._fields import HEADER_NAME
 from ._flow_id import DEFAULT_MAX_LENGTH, new_flow_id
 from ._mapping import ProblemFactory
 from ._media_types import JSON_MEDIA_TYPE, XML_MEDIA_TYPE
-from ._problem import DEFAULT_TEXT_MAX_LENGTH, RECOMMENDED_NAME, RESERVED_NAMES, Problem
-from ._report import LOG_LEVELS, ReportHook
+from ._problem import DEFAULT_TEXT_MAX_LENGTH, LOG_LEVELS, RECOMMENDED_NAME, RESERVED_NAMES, Problem
+from ._report import ReportHook
 from ._uri import is_absolute, is_uri_reference
 
 if TYPE_CHECKING:
