@@ -328,7 +328,7 @@ def _received(
     class derived from its registered class and *group*.
     """
     cls, type_uri, standard, members = parts
-    arguments = standard if flow_id is None else {**standard, "flow_id": flow_id}
+    arguments: dict[str, Any] = standard if flow_id is None else {**standard, "flow_id": flow_id}
     with lenient_construction():
         if cls is not None:
             declared = declared_arguments(cls, members)
