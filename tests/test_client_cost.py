@@ -14,7 +14,7 @@ import attrs
 import httpx
 import pytest
 
-from problemdetails import Problem, ProblemParseError, parse_problem
+from problemdetails import Problem, ProblemParseError, client, parse_problem
 from problemdetails._parse import load_document
 from problemdetails.client import (
     ClientError,
@@ -273,3 +273,30 @@ class TestLazyModules:
         first = policy.backoff(1)
         random.seed(7)
         assert policy.backoff(1) == first == 1 - random.Random(7).random()  # noqa: S311
+
+    def test_integrations_loaded_when_asked_for(self, tmp_path):
+        """The retry integrations' modules load when one of their names is first read."""
+        code = (
+            "import sys, problemdetails.client as client\n"
+            "def loaded():\n"
+            "    return sorted(m.rpartition('.')[2] for m in sys.modules\n"
+            "                  if m.startswith('problemdetails.client._'))\n"
+            "print(loaded())\n"
+            "from problemdetails.client import stamina_hook\n"
+            "from problemdetails.client._stamina import stamina_hook as direct\n"
+            "print(loaded(), stamina_hook is direct, 'urllib3_retry' in dir(client))\n"
+        )
+        assert _run(code, tmp_path).splitlines() == [
+            "['_problems', '_reader', '_response', '_retry']",
+            "['_problems', '_reader', '_response', '_retry', '_stamina'] True True",
+        ]
+
+    @pytest.mark.parametrize("name", sorted(client.__all__))
+    def test_every_public_name(self, name):
+        """Every name of __all__ can be read, whether loaded eagerly or when asked for."""
+        assert getattr(client, name) is not None
+
+    def test_unknown_name(self):
+        """Another name is an AttributeError, as for any module."""
+        with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+            _ = client.nothing  # type: ignore[attr-defined] - the point of the test

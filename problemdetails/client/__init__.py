@@ -29,9 +29,9 @@ these libraries is imported until its integration is used.
 
 from __future__ import annotations
 
-from typing import TypeVar
+import importlib
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from ._httpx import async_retry_transport, retry_transport
 from ._problems import (
     ClientError,
     HttpExchange,
@@ -44,9 +44,12 @@ from ._problems import (
 from ._reader import ProblemReader, default_reader
 from ._response import PROBLEM_MEDIA_TYPES
 from ._retry import IDEMPOTENT_METHODS, RetryPolicy, parse_retry_after
-from ._stamina import stamina_hook, stamina_retry
-from ._tenacity import TenacityKwargs, tenacity_kwargs, tenacity_retry, tenacity_wait
-from ._urllib3 import urllib3_retry
+
+if TYPE_CHECKING:
+    from ._httpx import async_retry_transport, retry_transport
+    from ._stamina import stamina_hook, stamina_retry
+    from ._tenacity import TenacityKwargs, tenacity_kwargs, tenacity_retry, tenacity_wait
+    from ._urllib3 import urllib3_retry
 
 R = TypeVar("R")
 
@@ -79,6 +82,35 @@ __all__ = [
     "tenacity_wait",
     "urllib3_retry",
 ]
+
+
+# The retry integrations, imported when first asked for: a program uses one at most.
+_INTEGRATIONS = {
+    "TenacityKwargs": "._tenacity",
+    "async_retry_transport": "._httpx",
+    "retry_transport": "._httpx",
+    "stamina_hook": "._stamina",
+    "stamina_retry": "._stamina",
+    "tenacity_kwargs": "._tenacity",
+    "tenacity_retry": "._tenacity",
+    "tenacity_wait": "._tenacity",
+    "urllib3_retry": "._urllib3",
+}
+
+
+if not TYPE_CHECKING:  # type checkers see the imports above, and no other name
+
+    def __getattr__(name: str) -> Any:
+        module = _INTEGRATIONS.get(name)
+        if module is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(module, __name__), name)
+        globals()[name] = value  # asked once: the next look-up finds it directly
+        return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
 
 
 def raise_for_problem(
