@@ -301,6 +301,17 @@ def _array_hook(kind: Any) -> StructureHook:
         return _fixed_tuple_hook(args)
     item = args[0] if args else Any
     hook = _hook(item)
+    if item in (str, int, bool):
+        # Their hooks take exactly their type as it is: a list of nothing
+        # else needs no call per element (the slow path says what is wrong).
+
+        def structure_plain(value: Any, _: Any) -> Any:
+            elements = _json_array(value)
+            if all(type(element) is item for element in elements):
+                return build(elements)
+            return build([hook(element, item) for element in elements])
+
+        return structure_plain
 
     def structure(value: Any, _: Any) -> Any:
         return build([hook(element, item) for element in _json_array(value)])

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-import json
+import functools
 import math
 from collections.abc import Iterable, Mapping
-from typing import Any, NoReturn, cast
+from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 from ._convert import structure_plan
 from ._errors import ProblemParseError
 from ._problem import ABOUT_BLANK, Problem, lenient_construction
 from ._registry import ProblemRegistry
 from ._registry import registry as default_registry
+
+if TYPE_CHECKING:
+    import json
 
 DEFAULT_MAX_BYTES = 1024 * 1024
 DEFAULT_MAX_DEPTH = 32
@@ -46,15 +49,22 @@ def _finite_float(text: str) -> float:
     return number
 
 
-# Built once: json.loads with hooks would build a decoder on every call.
-_DECODER = json.JSONDecoder(parse_constant=_no_constant, parse_float=_finite_float)
+@functools.cache
+def _decoder() -> json.JSONDecoder:
+    # Built once (json.loads with hooks would build a decoder on every call),
+    # on first use: importing json is not free.
+    import json  # noqa: PLC0415
+
+    return json.JSONDecoder(parse_constant=_no_constant, parse_float=_finite_float)
 
 
 def _text(document: bytes | str) -> str:
     # What json.loads does with bytes: UTF-8, -16 or -32, told apart by their first bytes.
     if isinstance(document, str):
         return document
-    return document.decode(json.detect_encoding(document), "surrogatepass")
+    from json import detect_encoding  # noqa: PLC0415 - see _decoder
+
+    return document.decode(detect_encoding(document), "surrogatepass")
 
 
 def load_document(
@@ -84,7 +94,7 @@ def load_document(
             )
         try:
             text = _text(document)
-            members = _DECODER.decode(text)
+            members = _decoder().decode(text)
         except RecursionError:
             raise ProblemParseError(
                 f"problem document nests deeper than {max_depth} levels", reason="depth"

@@ -7,7 +7,7 @@ import contextlib
 import re
 import sys
 import warnings
-from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol, cast
 
@@ -56,14 +56,21 @@ RECOMMENDED_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{2,}")
 _lenient: ContextVar[bool] = ContextVar("problemdetails_lenient", default=False)
 
 
-@contextlib.contextmanager
-def lenient_construction() -> Generator[None, None, None]:
+class _Lenient:
+    """The context of `lenient_construction`: a class, cheaper than a generator per parse."""
+
+    __slots__ = ("_token",)
+
+    def __enter__(self) -> None:
+        self._token = _lenient.set(True)
+
+    def __exit__(self, *exc_info: object) -> None:
+        _lenient.reset(self._token)
+
+
+def lenient_construction() -> contextlib.AbstractContextManager[None]:
     """Within the block, construct problems without producer-side checks (for parsing)."""
-    token = _lenient.set(True)
-    try:
-        yield
-    finally:
-        _lenient.reset(token)
+    return _Lenient()
 
 
 def is_received(exception: BaseException) -> bool:
