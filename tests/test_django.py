@@ -463,6 +463,22 @@ class TestUnexpectedErrors:
         assert body(response)["detail"] == INTERNAL_DETAIL
         assert len(signals) == 1
 
+    def test_failing_mapping_runs_once(self, fetch: Fetch, records: pytest.LogCaptureFixture):
+        """A mapping that raises is called once, and its failure is logged once, at ERROR."""
+        calls: list[BaseException] = []
+
+        def broken(exception: BaseException) -> Problem:
+            calls.append(exception)
+            raise ValueError("mapping bug")
+
+        with override_settings(PROBLEMDETAILS={"MAPPINGS": {RuntimeError: broken}}):
+            response = fetch.get("/raise/unexpected/")
+        assert response.status_code == 500
+        assert len(calls) == 1
+        [record] = errors_of(records)
+        assert record.exc_info is not None
+        assert isinstance(record.exc_info[1], ValueError)
+
     def test_user_mapping(self, fetch: Fetch, throwaway_types: list[type[Problem]]):
         """MAPPINGS in PROBLEMDETAILS turn an exception into a declared problem."""
 

@@ -162,17 +162,19 @@ def _answer(
     ``DEBUG_PROPAGATE_EXCEPTIONS`` wants it to propagate.
     """
     handler = get_handler()
+    failure: Exception | None = None
     try:
         problem = handler.find_problem(exception)
-    except Exception:  # noqa: BLE001 - a failing mapping is unexpected; handle() logs it
-        problem = None
-    if problem is None and settings.DEBUG_PROPAGATE_EXCEPTIONS:
+    except Exception as error:  # noqa: BLE001 - a failing mapping is unexpected; logged below
+        problem, failure = None, error
+    if problem is not None:
+        return handler.render(problem, request_info(request), exception=exception), problem
+    if settings.DEBUG_PROPAGATE_EXCEPTIONS:
         return None
     info = request_info(request)
-    if problem is None:
-        got_request_exception.send_robust(sender=None, request=request)
-        return handler.handle(exception, info), None
-    return handler.render(problem, info, exception=exception), problem
+    got_request_exception.send_robust(sender=None, request=request)
+    # The mappings ran once, above: not again.
+    return handler.handle_unexpected(exception, info, mapping_failure=failure), None
 
 
 def _exception_response(request: HttpRequest, exception: Exception) -> HttpResponse | None:
