@@ -416,8 +416,10 @@ def _is_seconds_or_date(kind: Any) -> bool:
 
 def _member_hook(kind: Any) -> UnstructureHook | None:
     """Return the unstructure hook of a member of type *kind*; None where none is needed."""
-    if kind is UNRESOLVED or kind is None:
-        return get_converter().unstructure  # by the value's own type
+    if kind is UNRESOLVED or kind is None or kind is object or kind is Any:
+        # By the value's own type: a member that takes anything may hold an
+        # enum or a UUID, which need converting like any extension member.
+        return get_converter().unstructure
     try:
         return _identity_hook(kind)
     except Exception:  # noqa: BLE001 - an annotation cattrs cannot read: by the value's type

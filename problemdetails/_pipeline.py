@@ -164,7 +164,11 @@ class ProblemHandler:
         return self._unexpected(exception) if problem is None else problem
 
     def _unexpected(self, exception: BaseException) -> Problem:
-        if is_received(exception):
+        try:
+            received = is_received(exception)
+        except Exception:  # noqa: BLE001 - a class whose attribute lookup raises: not received
+            received = False
+        if received:
             return UpstreamError(status=self.config.upstream_status)
         return self._internal_error(exception)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 from ._convert import get_converter, unstructure_plan
 from ._media_types import JSON_MEDIA_TYPE, XML_MEDIA_TYPE, XML_NAMESPACE
@@ -47,6 +47,9 @@ def _orjson_backend() -> Callable[[dict[str, Any]], bytes] | None:
     except ImportError:
         return None
     dumps = orjson.dumps
+    # A Fragment is JSON text orjson would send as it is, unchecked: refused,
+    # as the standard encoder refuses it.
+    get_converter().register_unstructure_hook(orjson.Fragment, _refuse_fragment)
     # What the standard encoder refuses, orjson must refuse too (subclasses,
     # dataclasses and datetimes it would encode by itself); the standard one
     # then decides, so that both send the same document or both fail.
@@ -67,6 +70,10 @@ def _orjson_backend() -> Callable[[dict[str, Any]], bytes] | None:
         return _stdlib_json(members) if b"null" in body else body
 
     return orjson_json
+
+
+def _refuse_fragment(value: object) -> NoReturn:
+    raise TypeError("an orjson.Fragment is raw JSON text; problem members are values")
 
 
 def _first_encode(members: dict[str, Any]) -> bytes:

@@ -46,9 +46,9 @@ class RequestInfo:
         native: the framework's own request object, when an adapter has one.
             Log records carry it as ``request``, where a framework's log
             handlers look for it (Django's ``AdminEmailHandler`` does).
-        url_facts: a callable returning ``(url, path)``, called once, when
-            *url* or *path* is first read and was not given. If it raises,
-            both are None.
+        url_facts: a callable returning ``(url, path)``, called when *url* or
+            *path* is first read and was not given (once; or once more by a
+            thread reading at the same moment). If it raises, both are None.
     """
 
     method: str | None = None
@@ -76,16 +76,17 @@ class RequestInfo:
         facts = self.url_facts
         if facts is None:
             return
-        # Called once: what it gave (or None for both, if it failed) stays.
-        object.__setattr__(self, "url_facts", None)
         try:
             url, path = facts()
         except Exception:  # noqa: BLE001 - the error path cannot fail on a malformed request
-            return
+            url = path = None
+        # The facts first, then the callable cleared: a thread reading at the
+        # same time works them out too, or finds them set; never neither.
         if self._url is None:
             object.__setattr__(self, "_url", url)
         if self._path is None:
             object.__setattr__(self, "_path", path)
+        object.__setattr__(self, "url_facts", None)
 
     def _key(self) -> tuple[object, ...]:
         return (self.method, self.url, self.path, self.headers, self.native)

@@ -193,10 +193,6 @@ class TestHandleUnexpected:
         assert response.status == 500
         assert document(response.body) == GENERIC
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="handle_unexpected calls _unexpected (is_received's getattr) outside any guard",
-    )
     def test_handle_unexpected_with_metaclass_hostile_exception(self):
         """handle_unexpected never raises, even for a class that raises on lookups."""
         response = ProblemHandler().handle_unexpected(MetaHostile(SECRET))

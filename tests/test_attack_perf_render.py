@@ -177,20 +177,11 @@ class TestDeclaredMembers:
             pytest.param([Colour.RED], id="enum-in-list"),
         ],
     )
-    @pytest.mark.xfail(
-        strict=True,
-        reason="orjson encodes Enum and UUID natively (no passthrough): 422 with orjson, "
-        "the fallback 500 with the standard encoder",
-    )
     def test_object_member_same_response(self, value: object):
         """A member declared as object holding an Enum or UUID answers alike with either."""
         with_orjson, standard = both(AnyMember(value=value))
         assert with_orjson == standard
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="orjson embeds an orjson.Fragment as raw bytes: the body is not JSON",
-    )
     def test_fragment_member_never_makes_invalid_json(self):
         """A Fragment of broken JSON in a member gives valid JSON (the fallback 500)."""
         response = ProblemHandler().render(AnyMember(value=orjson.Fragment(b"{broken")))

@@ -76,10 +76,6 @@ class TestRequestInfoContract:
         assert lazy == other
         assert {lazy: 1}[other] == 1
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="_work_out clears url_facts before calling it: a concurrent reader gets None",
-    )
     def test_concurrent_first_reads_see_one_answer(self):
         """Threads reading .url while another thread's first read is running all get the URL."""
         started = threading.Event()
