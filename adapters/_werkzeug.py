@@ -108,18 +108,26 @@ _PATH_SAFE = "/!$&'()*+,;=:@"
 _QUERY_SAFE = _PATH_SAFE + "?%"
 # Most paths, hosts and queries need no quoting at all: check, then skip it.
 _PLAIN_PATH = re.compile(r"[A-Za-z0-9\-._~/!$&'()*+,;=:@]*")
-_PLAIN_HOST = re.compile(r"[A-Za-z0-9\-._~:\[\]]+")
+# A registered name or an IP literal in brackets, with an optional port.
+_PLAIN_HOST = re.compile(r"(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~]+)(?::[0-9]*)?")
+# A '%' that starts no escape is data: sent as %25.
+_STRAY_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_SCHEMES = frozenset(("http", "https"))
 _PLAIN_QUERY = re.compile(r"[A-Za-z0-9\-._~/!$&'()*+,;=:@?]*")
 _DEFAULT_PORTS = {"http": "80", "https": "443"}
 
 
-def _url_parts(environ: WSGIEnvironment) -> tuple[str, str]:
+def _url_parts(environ: WSGIEnvironment) -> tuple[str | None, str]:
     path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
     if not _PLAIN_PATH.fullmatch(path):
         # PEP 3333 strings are bytes decoded as latin-1: quote those bytes, as sent.
         path = quote(path.encode("latin-1", "replace"), safe=_PATH_SAFE)
     path = path or "/"
     scheme = environ.get("wsgi.url_scheme", "http")
+    if scheme not in _SCHEMES:
+        # A proxy header copied into the environ (ProxyFix): no URL is better
+        # than one with a scheme the request did not use.
+        return None, path
     host = environ.get("HTTP_HOST")
     if not host:
         host = environ.get("SERVER_NAME", "localhost")
@@ -127,12 +135,13 @@ def _url_parts(environ: WSGIEnvironment) -> tuple[str, str]:
         if port and port != _DEFAULT_PORTS.get(scheme):
             host = f"{host}:{port}"
     if not _PLAIN_HOST.fullmatch(host):
-        host = quote(host, safe=":[]", errors="replace")
+        host = quote(host, safe="", errors="replace")
     query = environ.get("QUERY_STRING")
     if not query:
         return f"{scheme}://{host}{path}", path
     if not _PLAIN_QUERY.fullmatch(query):
         query = quote(query, safe=_QUERY_SAFE, encoding="latin-1", errors="replace")
+        query = _STRAY_PERCENT.sub("%25", query)
     return f"{scheme}://{host}{path}?{query}", path
 
 
