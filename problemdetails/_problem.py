@@ -410,28 +410,34 @@ class _ProblemBase(Exception):  # noqa: N818 - a problem is the error, not about
         _declare_defaults(cls, where, type, title, status, member_names)
         if log_level is not None:
             cls.__problem_log_level__ = _log_level(log_level, where)
-        attrs.define(
-            cls,
-            slots=False,
-            frozen=True,
-            kw_only=True,
-            eq=True,
-            order=False,
-            hash=False,
-            str=False,
-            auto_exc=False,
-            auto_attribs=True,
-        )
-        if cls.__module__ != __name__ or cls.__qualname__ != "Problem":
-            _check_declared_members(cls, where)
+        if _same_members(cls):
+            # Nothing of attrs' to make: the base's generated methods serve
+            # (they name no class), and so do its compiled member checks.
+            # Declaring such a type costs a tenth of what it would.
+            cls.__problem_checks__ = cls.__bases__[0].__dict__.get("__problem_checks__")
+        else:
+            attrs.define(
+                cls,
+                slots=False,
+                frozen=True,
+                kw_only=True,
+                eq=True,
+                order=False,
+                hash=False,
+                str=False,
+                auto_exc=False,
+                auto_attribs=True,
+            )
+            if cls.__module__ != __name__ or cls.__qualname__ != "Problem":
+                _check_declared_members(cls, where)
+            # Compiled now when the annotations resolve; a name defined later
+            # in the module is resolved on the first construction instead.
+            cls.__problem_checks__ = None
+            with contextlib.suppress(NameError):
+                _member_checks(cls, final=False)  # type: ignore[arg-type]
         cls.__problem_fields__ = tuple(
             field.name for field in attrs.fields(cls) if field.name not in RESERVED_NAMES
         )
-        # Compiled now when the annotations resolve; a name defined later in
-        # the module is resolved on the first construction instead.
-        cls.__problem_checks__ = None
-        with contextlib.suppress(NameError):
-            _member_checks(cls, final=False)  # type: ignore[arg-type]
         if type is not None and type != ABOUT_BLANK:
             if registry is None:  # not `or`: an empty registry is falsy
                 registry = _defaults.get("registry")
@@ -444,6 +450,40 @@ class _ProblemBase(Exception):  # noqa: N818 - a problem is the error, not about
             raise ProblemDefinitionError(
                 f"{where}: registry= is given but no type URI to register it under"
             )
+
+
+# What attrs generates or reads in a class body: a class defining any of
+# them goes through attrs itself.
+_ATTRS_NAMES = frozenset(
+    (
+        "__init__",
+        "__repr__",
+        "__eq__",
+        "__ne__",
+        "__setattr__",
+        "__delattr__",
+        "__slots__",
+        "__getstate__",
+        "__setstate__",
+        "__attrs_attrs__",
+        "__attrs_init__",
+        "__attrs_pre_init__",
+    )
+)
+_FIELD_TYPE: builtins.type[object] = builtins.type(cast("object", attrs.field()))
+
+
+def _same_members(cls: builtins.type[Any]) -> bool:
+    """Whether *cls* has exactly its one base's members and methods (no annotations of its own)."""
+    bases = cls.__bases__
+    own = cls.__dict__
+    return (
+        len(bases) == 1
+        and getattr(bases[0], "__attrs_attrs__", None) is not None
+        and not own.get("__annotations__")
+        and own.keys().isdisjoint(_ATTRS_NAMES)
+        and not any(isinstance(value, _FIELD_TYPE) for value in own.values())
+    )
 
 
 def _declare_defaults(  # noqa: PLR0917 - a private step of __init_subclass__
