@@ -9,20 +9,37 @@ unexpected statuses, client-side errors, p50/p99 latency per app and overall,
 and each server's memory (RSS of the gunicorn master and its workers, from
 ``/proc``) after the warm-up and at the end. It stops the servers itself.
 
+Then, in the same run (unless ``--no-twins``), each example is compared with
+its hand-written twin in ``bench/twins``: the same routes, statuses and
+problem documents without the library, served by gunicorn with the same
+settings. The two take turns: in every round each server gets a slice of
+``--slice`` seconds in which all client processes load it alone with its
+app's mix (ours first in even rounds, the twin first in odd ones, so that
+the machine's other load falls on both), after one round of warm-up. The
+report gives each side's error responses (4xx and 5xx) per second in its
+best slice, the ratio ours/twin against the aim (>= 0.95) and the median of
+the rounds' ratios. The same figures go to ``bench/_common.report`` as rows
+of ``bench/run_all.py``'s table, where a ratio is lower-is-better: there it
+is twin/ours (our cost per error response over the twin's), aim 1/0.95.
+
 Run from the repository root with the project's environment::
 
-    .venv/bin/python bench/load.py                 # 60 s of load
+    .venv/bin/python bench/load.py                 # 60 s of load, then about 60 s of turns
     .venv/bin/python bench/load.py --seconds 10
+    .venv/bin/python bench/load.py --no-twins      # our examples only
 
 The client is a small Python one: each client process holds one keep-alive
 ``http.client`` connection per app (reopened every ``--reconnect`` requests,
 so both workers get traffic), sends the next request when the last answer is
 in (the load is bounded by the number of connections) and validates every
-response. Exit status 1 if any response was not a valid problem document
-where one was due, had an unexpected status, gave away what the example's
-crash carries, if a request failed on the client side, if a worker was
-replaced, or if a server's memory grew past the margin: ``max(5 MiB, 5%)``
-of its RSS after the warm-up.
+response, the twins' with the same checks. Exit status 1 if any response
+was not a valid problem document where one was due, had an unexpected
+status, gave away what the example's crash carries, if a request failed on
+the client side, if a worker was replaced, or if a server's memory grew
+past the margin: ``max(5 MiB, 5%)`` of its RSS after the warm-up; and 1 too
+if a twin's response failed a check (the report says it is the twin's
+defect, and the ratios are then not meaningful). A missed aim does not
+change the exit status: the comparison is a report, not a test.
 """
 
 from __future__ import annotations
@@ -36,18 +53,23 @@ import os
 import queue
 import random
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Generator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, cast
 
+from _common import Row
+from _common import report as report_rows
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
+TWINS_DIR = ROOT / "bench" / "twins"
 BIN = Path(sys.executable).parent
 STARTUP_SECONDS = 30.0
 MIB = 1024 * 1024
@@ -56,6 +78,12 @@ MARGIN_BYTES = 5 * MIB
 MARGIN_RATIO = 0.05
 #: Seconds between the memory samples printed for the measured run.
 SAMPLE_SECONDS = 10.0
+#: The comparison with the twins: what ours must reach, as a fraction of the
+#: twin's error responses per second; the time the client processes get to
+#: start; the pause between two slices (the last answers come in).
+AIM = 0.95
+SPAWN_SECONDS = 3.0
+SLICE_GAP = 0.25
 JSON_BODY = {"Content-Type": "application/json"}
 XML = "application/problem+xml"
 # What the examples' crashes carry; no response may show it.
@@ -84,6 +112,7 @@ class App:
     flow_id_header: str
     routes: tuple[Route, ...]
     env: dict[str, str] = field(default_factory=dict[str, str])
+    cwd: Path = EXAMPLES
 
 
 APPS = (
@@ -146,6 +175,22 @@ APPS = (
 )
 
 
+#: Each example's hand-written twin (``bench/twins``): the same routes, statuses
+#: and problem documents, the same checks, without the library.
+TWINS = tuple(
+    replace(app, name=f"{app.name}-twin", target=target, env=env, cwd=TWINS_DIR)
+    for app, (target, env) in zip(
+        APPS,
+        (
+            ("flask_twin:app", {}),
+            ("django_twin.wsgi:application", {"DJANGO_SETTINGS_MODULE": "django_twin.settings"}),
+            ("wsgi_twin:app", {}),
+        ),
+        strict=True,
+    )
+)
+
+
 # --- Validation -----------------------------------------------------------------
 
 
@@ -201,6 +246,7 @@ class Tally:
     """What one client process saw of one app."""
 
     served: int = 0
+    errors: int = 0  # responses with a 4xx or 5xx status
     invalid: int = 0
     unexpected: int = 0
     leaked: int = 0
@@ -209,12 +255,18 @@ class Tally:
     latencies: list[float] = field(default_factory=list[float])
     samples: list[str] = field(default_factory=list[str])
 
+    @property
+    def failures(self) -> int:
+        """Responses that failed a check, and requests that failed on the client side."""
+        return self.invalid + self.unexpected + self.leaked + self.client_errors
+
     def note(self, sample: str) -> None:
         if len(self.samples) < 5:
             self.samples.append(sample)
 
     def merge(self, other: Tally) -> None:
         self.served += other.served
+        self.errors += other.errors
         self.invalid += other.invalid
         self.unexpected += other.unexpected
         self.leaked += other.leaked
@@ -244,6 +296,37 @@ def _check(app: App, route: Route, response: http.client.HTTPResponse, sent: str
     return ""
 
 
+def exchange(
+    connection: http.client.HTTPConnection, app: App, route: Route, sent: str | None, tally: Tally
+) -> bool:
+    """Send *route*'s request, validate the answer and count it on *tally*.
+
+    *sent* is the flow id to send, if any. Return False if the request failed
+    on the client side; the connection is closed then.
+    """
+    headers = dict(route.headers)
+    if sent is not None:
+        headers[app.flow_id_header] = sent
+    start = time.perf_counter()
+    try:
+        connection.request(route.method, route.path, body=route.body, headers=headers)
+        response = connection.getresponse()
+        failed = _check(app, route, response, sent)
+    except (OSError, http.client.HTTPException, ValueError) as error:
+        tally.client_errors += 1
+        tally.note(f"{app.name} {route.method} {route.path}: {type(error).__name__}: {error}")
+        connection.close()
+        return False
+    tally.latencies.append(time.perf_counter() - start)
+    tally.served += 1
+    tally.errors += response.status >= 400
+    tally.by_kind[route.kind] = tally.by_kind.get(route.kind, 0) + 1
+    if failed:
+        setattr(tally, failed, getattr(tally, failed) + 1)
+        tally.note(f"{app.name} {route.method} {route.path} -> {response.status}: {failed}")
+    return True
+
+
 def client(ports: dict[str, int], seconds: float, seed: int, reconnect: int, results: Any) -> None:
     """Send requests to every app until *seconds* are up; put the tallies on *results*."""
     rng = random.Random(seed)  # a load mix, not a secret
@@ -255,7 +338,6 @@ def client(ports: dict[str, int], seconds: float, seed: int, reconnect: int, res
     count = 0
     while time.monotonic() < deadline:
         app, route = rng.choice(schedule)
-        tally = tallies[app.name]
         connection = connections.get(app.name)
         if connection is None or used[app.name] >= reconnect:
             if connection is not None:
@@ -265,30 +347,93 @@ def client(ports: dict[str, int], seconds: float, seed: int, reconnect: int, res
             used[app.name] = 0
         used[app.name] += 1
         count += 1
-        headers = dict(route.headers)
         sent = f"load-{seed}-{count}" if count % 2 else None
-        if sent is not None:
-            headers[app.flow_id_header] = sent
-        start = time.perf_counter()
-        try:
-            connection.request(route.method, route.path, body=route.body, headers=headers)
-            response = connection.getresponse()
-            failed = _check(app, route, response, sent)
-        except (OSError, http.client.HTTPException, ValueError) as error:
-            tally.client_errors += 1
-            tally.note(f"{route.method} {route.path}: {type(error).__name__}: {error}")
-            connection.close()
+        if not exchange(connection, app, route, sent, tallies[app.name]):
             connections.pop(app.name, None)
-            continue
-        tally.latencies.append(time.perf_counter() - start)
-        tally.served += 1
-        tally.by_kind[route.kind] = tally.by_kind.get(route.kind, 0) + 1
-        if failed:
-            setattr(tally, failed, getattr(tally, failed) + 1)
-            tally.note(f"{route.method} {route.path} -> {response.status}: {failed}")
     for connection in connections.values():
         connection.close()
     results.put(tallies)
+
+
+@dataclass(frozen=True)
+class Slice:
+    """A stretch of the comparison in which every client loads one server alone."""
+
+    app: App
+    port: int
+    round: int  # -1 for the warm-up round
+    start: float  # time.monotonic(), the same clock in every process
+    end: float
+
+
+def slice_client(plan: list[Slice], seed: int, reconnect: int, results: Any) -> None:
+    """Load each slice's server with its app's mix during that slice; put the tallies on *results*.
+
+    The tallies are keyed by (app name, round). A slice starts on a fresh
+    connection: the last one may have idled past gunicorn's keep-alive.
+    """
+    rng = random.Random(seed)  # a load mix, not a secret
+    tallies: dict[tuple[str, int], Tally] = {}
+    count = 0
+    for part in plan:
+        schedule = [route for route in part.app.routes for _ in range(route.weight)]
+        tally = tallies.setdefault((part.app.name, part.round), Tally())
+        time.sleep(max(0.0, part.start - time.monotonic()))
+        connection: http.client.HTTPConnection | None = None
+        used = 0
+        while time.monotonic() < part.end:
+            if connection is None or used >= reconnect:
+                if connection is not None:
+                    connection.close()
+                connection = http.client.HTTPConnection("127.0.0.1", part.port, timeout=10)
+                used = 0
+            used += 1
+            count += 1
+            sent = f"load-{seed}-{count}" if count % 2 else None
+            if not exchange(connection, part.app, rng.choice(schedule), sent, tally):
+                connection = None
+        if connection is not None:
+            connection.close()
+    results.put(tallies)
+
+
+def run_clients(
+    target: Callable[..., None],
+    arguments: list[tuple[Any, ...]],
+    seconds: float,
+    tick: Callable[[], None] = lambda: None,
+) -> list[Any]:
+    """Run ``target(*args, results)`` in a process per *arguments*; return what each put.
+
+    The processes must report within *seconds* (and a minute's grace); *tick*
+    is called every `SAMPLE_SECONDS` while they run.
+    """
+    context = multiprocessing.get_context("spawn")
+    results = context.Queue()
+    processes = [context.Process(target=target, args=(*args, results)) for args in arguments]
+    for process in processes:
+        process.start()
+    reports: list[Any] = []
+    deadline = time.monotonic() + seconds + 60
+    next_tick = time.monotonic() + SAMPLE_SECONDS
+    try:
+        while len(reports) < len(processes):
+            now = time.monotonic()
+            if now >= deadline:
+                raise RuntimeError("the clients did not report in time")
+            if now >= next_tick:
+                tick()
+                next_tick += SAMPLE_SECONDS
+            try:
+                reports.append(results.get(timeout=max(0.05, next_tick - now)))
+            except queue.Empty:
+                continue
+    finally:
+        for process in processes:
+            process.join(timeout=10)
+            if process.is_alive():
+                process.kill()
+    return reports
 
 
 def drive(
@@ -302,38 +447,11 @@ def drive(
 
     *tick* is called every `SAMPLE_SECONDS` while they run.
     """
-    context = multiprocessing.get_context("spawn")
-    results = context.Queue()
-    processes = [
-        context.Process(target=client, args=(ports, seconds, seed, reconnect, results))
-        for seed in range(clients)
-    ]
-    for process in processes:
-        process.start()
+    arguments = [(ports, seconds, seed, reconnect) for seed in range(clients)]
     merged = {app.name: Tally() for app in APPS}
-    deadline = time.monotonic() + seconds + 60
-    next_tick = time.monotonic() + SAMPLE_SECONDS
-    try:
-        waiting = len(processes)
-        while waiting:
-            now = time.monotonic()
-            if now >= deadline:
-                raise RuntimeError("the clients did not report in time")
-            if now >= next_tick:
-                tick()
-                next_tick += SAMPLE_SECONDS
-            try:
-                tallies: dict[str, Tally] = results.get(timeout=max(0.05, next_tick - now))
-            except queue.Empty:
-                continue
-            for name, tally in tallies.items():
-                merged[name].merge(tally)
-            waiting -= 1
-    finally:
-        for process in processes:
-            process.join(timeout=10)
-            if process.is_alive():
-                process.kill()
+    for tallies in run_clients(client, arguments, seconds, tick):
+        for name, tally in tallies.items():
+            merged[name].merge(tally)
     return merged
 
 
@@ -358,7 +476,7 @@ class Server:
 
 
 def start(app: App, workers: int, threads: int, logs: Path) -> Server:
-    """Start gunicorn for *app* from the examples folder; wait until it listens."""
+    """Start gunicorn for *app* from its folder; wait until it listens."""
     port = free_port()
     log = logs / f"{app.name}.log"
     env = {**os.environ, **app.env}
@@ -383,7 +501,7 @@ def start(app: App, workers: int, threads: int, logs: Path) -> Server:
     ]
     with log.open("wb") as output:
         process = subprocess.Popen(
-            argv, cwd=EXAMPLES, env=env, stdout=output, stderr=subprocess.STDOUT
+            argv, cwd=app.cwd, env=env, stdout=output, stderr=subprocess.STDOUT
         )
     server = Server(app, process, port, log)
     deadline = time.monotonic() + STARTUP_SECONDS
@@ -411,11 +529,13 @@ def stop(server: Server) -> None:
 
 
 @contextlib.contextmanager
-def serving(workers: int, threads: int, logs: Path) -> Generator[list[Server], None, None]:
-    """Run one gunicorn per example app; always stop them all."""
+def serving(
+    apps: tuple[App, ...], workers: int, threads: int, logs: Path
+) -> Generator[list[Server], None, None]:
+    """Run one gunicorn per app; always stop them all."""
     servers: list[Server] = []
     try:
-        servers.extend(start(app, workers, threads, logs) for app in APPS)
+        servers.extend(start(app, workers, threads, logs) for app in apps)
         yield servers
     finally:
         for server in servers:
@@ -450,6 +570,110 @@ def memory(server: Server) -> tuple[int, list[int]]:
     """RSS of the master and its workers together, and the workers' pids."""
     workers = workers_of(server.process.pid)
     return rss(server.process.pid) + sum(rss(pid) for pid in workers), workers
+
+
+# --- Ours against the twins ---------------------------------------------------
+
+
+def compare(
+    pairs: list[tuple[Server, Server]],
+    rounds: int,
+    slice_seconds: float,
+    clients: int,
+    reconnect: int,
+) -> dict[tuple[str, int], Tally]:
+    """Load each example and its twin alternately, one server at a time; return the tallies.
+
+    Every round gives each server of each (ours, twin) pair a slice of
+    *slice_seconds* in which all *clients* load it alone with its app's mix:
+    ours first in even rounds and the twin first in odd ones, so that drifts
+    in the machine's load fall on both. Round -1 warms them up and is only
+    validated. The tallies are keyed by (app name, round).
+    """
+    start = time.monotonic() + SPAWN_SECONDS
+    plan: list[Slice] = []
+    for number in range(-1, rounds):
+        for ours, twin in pairs:
+            for server in (ours, twin) if number % 2 == 0 else (twin, ours):
+                plan.append(Slice(server.app, server.port, number, start, start + slice_seconds))
+                start += slice_seconds + SLICE_GAP
+    arguments = [(plan, seed, reconnect) for seed in range(clients)]
+    merged: dict[tuple[str, int], Tally] = {}
+    for tallies in run_clients(slice_client, arguments, start - time.monotonic()):
+        for key, tally in tallies.items():
+            merged.setdefault(key, Tally()).merge(tally)
+    return merged
+
+
+def _per(numerator: float, denominator: float) -> float:
+    return numerator / denominator if denominator else float("inf")
+
+
+def report_twins(
+    tallies: dict[tuple[str, int], Tally], rounds: int, slice_seconds: float
+) -> tuple[bool, bool]:
+    """Print error responses per second of each example and its twin, and what failed a check.
+
+    Return whether our servers' responses passed the checks, and whether the
+    twins' did.
+    """
+    print(
+        f"\n{'app':<7}{'ours err/s':>11}{'twin err/s':>11}{'ours/twin':>10}{'median':>8}"
+        f"  aim ours/twin >= {AIM:.2f} (best slice of {rounds}; median of the rounds' ratios)"
+    )
+    rows: list[Row] = []
+    for app, twin in zip(APPS, TWINS, strict=True):
+        ours_rates = [tallies[app.name, n].errors / slice_seconds for n in range(rounds)]
+        twin_rates = [tallies[twin.name, n].errors / slice_seconds for n in range(rounds)]
+        best_ours, best_twin = max(ours_rates), max(twin_rates)
+        ratio = _per(best_ours, best_twin)
+        median = statistics.median(map(_per, ours_rates, twin_rates))
+        print(
+            f"{app.name:<7}{best_ours:>11.0f}{best_twin:>11.0f}{ratio:>9.2f}x{median:>7.2f}x"
+            f"  {'met' if ratio >= AIM else 'NOT met'}"
+        )
+        rows.append(
+            Row(
+                bench="load",
+                case=f"{app.name}: gunicorn error responses/s (twin/ours)",
+                ours=best_ours,
+                base=best_twin,
+                ratio=_per(best_twin, best_ours),
+                aim=1 / AIM,
+                unit="/s",
+                median_ratio=statistics.median(map(_per, twin_rates, ours_rates)),
+            )
+        )
+
+    print(
+        f"\nchecks in the comparison (warm-up round included):\n"
+        f"{'app':<12}{'requests':>9}{'errors':>8}{'invalid':>8}{'unexpected':>11}{'leaked':>7}"
+        f"{'client errors':>14}"
+    )
+    sides: dict[bool, Tally] = {False: Tally(), True: Tally()}
+    for app in (*APPS, *TWINS):
+        total = Tally()
+        for number in range(-1, rounds):
+            total.merge(tallies[app.name, number])
+        sides[app in TWINS].merge(total)
+        print(
+            f"{app.name:<12}{total.served:>9}{total.errors:>8}{total.invalid:>8}"
+            f"{total.unexpected:>11}{total.leaked:>7}{total.client_errors:>14}"
+        )
+    for is_twin, total in sides.items():
+        for sample in total.samples:
+            print(f"  e.g. {sample}{' (a defect of the twin, not ours)' if is_twin else ''}")
+    print()
+    report_rows(rows, "the load run's comparisons, as bench/run_all.py tables them:")
+    ours_ok = sides[False].failures == 0 and sides[False].served > 0
+    twins_ok = sides[True].failures == 0 and sides[True].served > 0
+    print(
+        f"\ncomparison checks: ours {'PASS' if ours_ok else 'FAIL'} "
+        f"({sides[False].failures} failed of {sides[False].served}); twins "
+        f"{'PASS' if twins_ok else 'FAIL: a defect of the twins, the ratios are not meaningful'}"
+        f" ({sides[True].failures} failed of {sides[True].served})"
+    )
+    return ours_ok, twins_ok
 
 
 # --- Report ---------------------------------------------------------------------
@@ -528,7 +752,7 @@ def report(
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Serve the examples, load them, print the report; 0 if the run passed."""
+    """Serve the examples (and their twins), load them, print the report; 0 if the run passed."""
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--seconds", type=float, default=60.0, help="measured load (60)")
     parser.add_argument("--warmup", type=float, default=10.0, help="load before measuring (10)")
@@ -536,30 +760,58 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per app (2)")
     parser.add_argument("--threads", type=int, default=2, help="threads per worker (2)")
     parser.add_argument("--reconnect", type=int, default=200, help="requests per connection (200)")
+    parser.add_argument(
+        "--twins",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="compare each example with its hand-written twin (on)",
+    )
+    parser.add_argument("--slice", type=float, default=1.0, help="seconds of one server's turn (1)")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        help="comparison rounds (enough for about --seconds of load, at least 2)",
+    )
     parser.add_argument("--keep-logs", action="store_true", help="keep the servers' logs")
     args = parser.parse_args(argv)
+    rounds = args.rounds or max(2, round(args.seconds / (2 * len(APPS) * args.slice)))
 
     logs = Path(tempfile.mkdtemp(prefix="problemdetails-load-"))
+    apps = (*APPS, *TWINS) if args.twins else APPS
     print(
-        f"load: {len(APPS)} gunicorn servers (--workers {args.workers} --threads "
+        f"load: {len(apps)} gunicorn servers (--workers {args.workers} --threads "
         f"{args.threads}, gthread), {args.clients} client processes x {len(APPS)} keep-alive "
-        f"connections; warm-up {args.warmup:g}s, measured {args.seconds:g}s\n"
+        f"connections; warm-up {args.warmup:g}s, measured {args.seconds:g}s"
     )
+    if args.twins:
+        print(
+            f"then each example against its twin: {rounds} rounds (and one of warm-up) of"
+            f" {args.slice:g}s for each server alone, {args.clients} client processes x 1"
+            " connection, the order swapped every round"
+        )
+    print(f"machine: {os.cpu_count()} cores, load average {_load_average()}\n")
     passed = False
     try:
-        with serving(args.workers, args.threads, logs) as servers:
-            ports = {server.app.name: server.port for server in servers}
+        with serving(apps, args.workers, args.threads, logs) as servers:
+            ours = servers[: len(APPS)]
+            ports = {server.app.name: server.port for server in ours}
             drive(ports, args.warmup, args.clients, args.reconnect)
-            before = {server.app.name: memory(server) for server in servers}
-            samples: dict[str, list[int]] = {server.app.name: [] for server in servers}
+            before = {server.app.name: memory(server) for server in ours}
+            samples: dict[str, list[int]] = {server.app.name: [] for server in ours}
 
             def sample() -> None:
-                for server in servers:
+                for server in ours:
                     samples[server.app.name].append(memory(server)[0])
 
             tallies = drive(ports, args.seconds, args.clients, args.reconnect, sample)
-            after = {server.app.name: memory(server) for server in servers}
+            after = {server.app.name: memory(server) for server in ours}
             passed = report(tallies, args.seconds, before, after, samples)
+            if args.twins:
+                pairs = list(zip(ours, servers[len(APPS) :], strict=True))
+                compared = compare(pairs, rounds, args.slice, args.clients, args.reconnect)
+                ours_ok, twins_ok = report_twins(compared, rounds, args.slice)
+                passed = passed and ours_ok and twins_ok
+        print(f"load average at the end: {_load_average()}")
     finally:
         if args.keep_logs or not passed:
             print(f"server logs: {logs}")
@@ -568,6 +820,10 @@ def main(argv: list[str] | None = None) -> int:
                 log.unlink()
             logs.rmdir()
     return 0 if passed else 1
+
+
+def _load_average() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
 if __name__ == "__main__":
