@@ -278,22 +278,27 @@ class Tally:
             self.note(sample)
 
 
-def _check(app: App, route: Route, response: http.client.HTTPResponse, sent: str | None) -> str:
-    """Read and validate *response*; return the tally field it counts against, or ""."""
+def _check(
+    app: App, route: Route, response: http.client.HTTPResponse, sent: str | None
+) -> tuple[str, str]:
+    """Read and validate *response*; return the tally field it counts against and why.
+
+    Both are "" if the response is what was due.
+    """
     body = response.read()
     status = response.status
     if any(marker in body for marker in LEAK_MARKERS):
-        return "leaked"
+        return "leaked", "the crash's secrets in the body"
     if status != route.status:
-        return "unexpected"
+        return "unexpected", f"status {status}"
     if status >= 400:
         reason = invalid_problem(status, response.headers, body, app.flow_id_header, sent)
-        return "invalid" if reason else ""
+        return ("invalid", reason) if reason else ("", "")
     try:
         json.loads(body)
     except ValueError:
-        return "unexpected"
-    return ""
+        return "unexpected", "the body is not JSON"
+    return "", ""
 
 
 def exchange(
@@ -311,7 +316,7 @@ def exchange(
     try:
         connection.request(route.method, route.path, body=route.body, headers=headers)
         response = connection.getresponse()
-        failed = _check(app, route, response, sent)
+        failed, reason = _check(app, route, response, sent)
     except (OSError, http.client.HTTPException, ValueError) as error:
         tally.client_errors += 1
         tally.note(f"{app.name} {route.method} {route.path}: {type(error).__name__}: {error}")
@@ -323,7 +328,8 @@ def exchange(
     tally.by_kind[route.kind] = tally.by_kind.get(route.kind, 0) + 1
     if failed:
         setattr(tally, failed, getattr(tally, failed) + 1)
-        tally.note(f"{app.name} {route.method} {route.path} -> {response.status}: {failed}")
+        request = f"{app.name} {route.method} {route.path}"
+        tally.note(f"{request} -> {response.status}: {failed}, {reason}")
     return True
 
 
