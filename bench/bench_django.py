@@ -20,9 +20,9 @@ the minimum (and median) CPU time over the repeats. Cases:
   logging), and for the unknown URL the URLconf's ``handler404`` view returns
   one (``ProblemDetailsMiddleware`` answers before Django calls it). Aim:
   1.05x or less. For the unexpected exception the middleware also sends
-  ``got_request_exception`` (no receivers here) and makes one log record,
-  below the logger's level here; Django logs each 4xx response as a warning
-  on ``django.request`` for the baseline, below that level too.
+  ``got_request_exception`` (no receivers here) and makes one log record.
+  Django logs every 4xx response of both as a warning on ``django.request``,
+  and the baseline's 500 at ERROR; all of it below that logger's level here.
 - ``error: process_exception alone``: the two ``process_exception`` calls of
   the raised problem, without the rest of Django's request handling.
 - ``success: ...``: a view that does not fail, with and without the
