@@ -230,10 +230,8 @@ class Reporter:
 
         When neither would happen, the pipeline need not build a report at all.
         """
-        return (
-            unexpected
-            or (problem.status >= _SERVER_ERROR and bool(self._hooks))
-            or self._logger.isEnabledFor(self.level(problem))
+        return (problem.status >= _SERVER_ERROR and bool(self._hooks)) or self._logger.isEnabledFor(
+            self.level(problem, unexpected=unexpected)
         )
 
     def report(self, report: ErrorReport, *, log: bool = True) -> None:

@@ -665,6 +665,17 @@ class TestLogging:
         assert record.exc_info[1] is error
         assert record.flow_id == "req-2"
 
+    def test_no_report_is_made_when_nothing_would_read_it(self):
+        """Unexpected errors: a report is made only for a logger that logs ERROR, or for hooks."""
+        from problemdetails._report import Reporter  # noqa: PLC0415 - the pipeline's reporter
+
+        quiet = logging.getLogger("problemdetails.tests.quiet")
+        quiet.setLevel(logging.CRITICAL)
+        assert not Reporter(quiet, (), None).wants(InternalError(), unexpected=True)
+        assert Reporter(quiet, (print,), None).wants(InternalError(), unexpected=True)
+        quiet.setLevel(logging.ERROR)
+        assert Reporter(quiet, (), None).wants(InternalError(), unexpected=True)
+
     def test_handle_unexpected_logs_the_mapping_failure(self, records: Records):
         """A factory's failure handed over is the one ERROR record, with its traceback."""
         failure = raised(RuntimeError("factory bug"))
