@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import statistics
 import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -109,6 +110,50 @@ class Row:
     def met(self) -> bool | None:
         """Whether the aim is met; None when there is none."""
         return None if self.aim is None else self.ratio <= self.aim
+
+
+#: Times *number* calls of one side of a comparison; returns the time per call.
+Measure = Callable[[int], float]
+
+
+def interleaved(
+    bench: str,
+    case: str,
+    ours: Measure,
+    baseline: Measure,
+    *,
+    repeat: int,
+    number: int,
+    aim: float | None = None,
+    plus: float | None = None,
+    scale: float = 1e6,
+) -> Row:
+    """Time *ours* against *baseline* in alternating rounds; the minimum of each.
+
+    Both are warmed up first; a busy machine then slows both alike. *scale*
+    turns the measures' unit into the row's (seconds to microseconds by
+    default); *plus* states the aim as that much over the baseline instead
+    of as a ratio.
+    """
+    ours(max(number // 10, 1))
+    baseline(max(number // 10, 1))
+    mine: list[float] = []
+    theirs: list[float] = []
+    for _ in range(repeat):
+        mine.append(ours(number))
+        theirs.append(baseline(number))
+    best, base = min(mine) * scale, min(theirs) * scale
+    if plus is not None:
+        aim = (base + plus) / base
+    return Row(
+        bench=bench,
+        case=case,
+        ours=best,
+        base=base,
+        ratio=best / base,
+        aim=aim,
+        median_ratio=statistics.median(mine) / statistics.median(theirs),
+    )
 
 
 def report(rows: Sequence[Row], title: str | None = None) -> None:

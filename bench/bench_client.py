@@ -22,16 +22,16 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import gc
 import json
 import platform
-import statistics
 import sys
 import time
 from collections.abc import Callable
 
 import httpx
-from _common import ACCOUNTS, DETAIL, OutOfCredit, Row, report
+from _common import ACCOUNTS, DETAIL, OutOfCredit, Row, interleaved, report
 
 from problemdetails.client import ReceivedProblem, raise_for_problem
 
@@ -100,28 +100,20 @@ def compare(
     *,
     repeat: int,
     number: int,
-    aim: Callable[[float], float],
+    aim: float | None = None,
+    plus_us: float | None = None,
 ) -> Row:
-    """Time *ours* against *baseline*, interleaved; the minimum of each.
-
-    *aim* gives the aimed ratio from the baseline's time (in microseconds).
-    """
-    per_call(ours, max(number // 10, 1))  # warm up both
-    per_call(baseline, max(number // 10, 1))
-    mine: list[float] = []
-    theirs: list[float] = []
-    for _ in range(repeat):
-        mine.append(per_call(ours, number))
-        theirs.append(per_call(baseline, number))
-    best, base = min(mine), min(theirs)
-    return Row(
-        bench="client",
-        case=case,
-        ours=best,
-        base=base,
-        ratio=best / base,
-        aim=aim(base),
-        median_ratio=statistics.median(mine) / statistics.median(theirs),
+    """Time *ours* against *baseline*, interleaved (*plus_us*: an aim in us over it)."""
+    return interleaved(
+        "client",
+        case,
+        functools.partial(per_call, ours),
+        functools.partial(per_call, baseline),
+        repeat=repeat,
+        number=number,
+        aim=aim,
+        plus=plus_us,
+        scale=1,
     )
 
 
@@ -145,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
             hand_problem,
             repeat=args.repeat,
             number=args.number,
-            aim=lambda _: 3.0,
+            aim=3.0,
         ),
         compare(
             f"raise_for_problem: 2xx, aim +{SUCCESS_ALLOWANCE_US} us",
@@ -153,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
             hand_ok,
             repeat=args.repeat,
             number=args.number,
-            aim=lambda base: (base + SUCCESS_ALLOWANCE_US) / base,
+            plus_us=SUCCESS_ALLOWANCE_US,
         ),
     ]
     report(

@@ -36,7 +36,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import statistics
 import time
 from collections.abc import Callable, MutableMapping
 from typing import Any
@@ -59,8 +58,10 @@ from _common import (  # noqa: E402
     ACCOUNTS,
     DETAIL,
     HandOutOfCredit,
+    Measure,
     OutOfCredit,
     Row,
+    interleaved,
     per_request,
     report,
 )
@@ -218,7 +219,6 @@ def asgi_app(middleware: list[str]) -> ASGIHandler:
     return ASGIHandler()
 
 
-Measure = Callable[[int], float]
 _Message = MutableMapping[str, Any]
 
 
@@ -304,23 +304,7 @@ def compare(
     aim: float | None = 1.05,
 ) -> Row:
     """Time *subject* against *baseline*, interleaved; the minimum of each."""
-    subject(max(number // 10, 1))  # warm up both
-    baseline(max(number // 10, 1))
-    ours: list[float] = []
-    theirs: list[float] = []
-    for _ in range(repeat):
-        ours.append(subject(number))
-        theirs.append(baseline(number))
-    best, base = min(ours) * 1e6, min(theirs) * 1e6
-    return Row(
-        bench="django",
-        case=case,
-        ours=best,
-        base=base,
-        ratio=best / base,
-        aim=aim,
-        median_ratio=statistics.median(ours) / statistics.median(theirs),
-    )
+    return interleaved("django", case, subject, baseline, repeat=repeat, number=number, aim=aim)
 
 
 def main() -> None:

@@ -36,7 +36,6 @@ import argparse
 import functools
 import json
 import logging
-import statistics
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -47,6 +46,7 @@ from _common import (
     OutOfCredit,
     Row,
     WSGIApp,
+    interleaved,
     per_request,
     report,
 )
@@ -214,28 +214,16 @@ def compare(
     aim: float | None = None,
     plus_us: float | None = None,
 ) -> Row:
-    """Time *subject* against *baseline* on *path*, interleaved; the minimum of each.
-
-    *plus_us* states an aim as microseconds over the baseline instead of a ratio.
-    """
-    per_request(subject, path, number // 10)  # warm up both
-    per_request(baseline, path, number // 10)
-    ours: list[float] = []
-    theirs: list[float] = []
-    for _ in range(repeat):
-        ours.append(per_request(subject, path, number))
-        theirs.append(per_request(baseline, path, number))
-    best, base = min(ours) * 1e6, min(theirs) * 1e6
-    if plus_us is not None:
-        aim = (base + plus_us) / base
-    return Row(
-        bench="flask",
-        case=case,
-        ours=best,
-        base=base,
-        ratio=best / base,
+    """Time *subject* against *baseline* on *path*, interleaved (*plus_us*: an aim in us)."""
+    return interleaved(
+        "flask",
+        case,
+        functools.partial(per_request, subject, path),
+        functools.partial(per_request, baseline, path),
+        repeat=repeat,
+        number=number,
         aim=aim,
-        median_ratio=statistics.median(ours) / statistics.median(theirs),
+        plus=plus_us,
     )
 
 

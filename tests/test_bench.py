@@ -44,3 +44,18 @@ def test_import_benchmark_runs(tmp_path: Path):
     assert result.returncode == 0, result.stdout + result.stderr
     assert "1.00x" in result.stdout
     assert "problemdetails.client" in result.stdout
+
+
+def test_run_all_gathers_one_table(tmp_path: Path):
+    """run_all.py runs a script in a process of its own and prints its rows as one table."""
+    result = subprocess.run(
+        [sys.executable, str(BENCH / "run_all.py"), "--quick", "--only", "render"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "render   dict+json" in result.stdout
+    assert "aims: " in result.stdout
