@@ -226,7 +226,7 @@ class _AppState:
         self.app = app
         self.handler = handler
         # The very objects registered, so that lookups can tell them by identity.
-        # dispatch itself for Exception: one call less on every error.
+        # dispatch itself is the error handler for Exception (and problems).
         self._on_exception = self.dispatch
         self._on_http_exception = self.on_http_exception
         self._process_response = app.process_response
@@ -258,10 +258,6 @@ class _AppState:
         config = cast("dict[str, object]", self.app.config)
         propagate = config["PROPAGATE_EXCEPTIONS"]
         return bool(config["TESTING"] if propagate is None else propagate)
-
-    def on_exception(self, error: Exception) -> Response:
-        """The error handler for ``Exception``: problems, mapped and unexpected exceptions."""
-        return self.dispatch(error)
 
     def on_http_exception(self, error: HTTPException) -> Response | HTTPException:
         """The error handler for werkzeug's ``HTTPException``."""
