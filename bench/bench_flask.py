@@ -36,7 +36,7 @@ import argparse
 import functools
 import json
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from _common import (
@@ -162,6 +162,58 @@ def bare_list(environ: dict[str, Any], start_response: Callable[..., Any]) -> li
     return [b"ok"]
 
 
+def bare_failing(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+    """A bare WSGI app whose request fails: a declared problem, or an unexpected exception."""
+    if environ["PATH_INFO"] == "/fail":
+        raise OutOfCredit(balance=30, accounts=ACCOUNTS, detail=DETAIL)
+    raise RuntimeError(DETAIL)
+
+
+def hand_failing(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+    """The same app's failures as a plain exception, and its error wrapper written by hand."""
+    if environ["PATH_INFO"] == "/fail":
+        raise HandOutOfCredit(balance=30, accounts=ACCOUNTS, detail=DETAIL)
+    raise RuntimeError(DETAIL)
+
+
+def hand_wrapper(app: WSGIApp) -> WSGIApp:
+    """The error wrapper a user writes around a WSGI app: try, except, one JSON document."""
+
+    def wrapped(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        try:
+            return app(environ, start_response)
+        except HandOutOfCredit as error:
+            status, members = (
+                "403 Forbidden",
+                {
+                    "type": "https://example.com/probs/out-of-credit",
+                    "title": "You do not have enough credit.",
+                    "status": 403,
+                    "detail": error.detail,
+                    "balance": error.balance,
+                    "accounts": error.accounts,
+                },
+            )
+        except Exception:  # noqa: BLE001 - the generic 500, as the library sends it
+            status, members = (
+                "500 Internal Server Error",
+                {
+                    "type": "about:blank",
+                    "title": "Internal Server Error",
+                    "status": 500,
+                    "detail": INTERNAL_DETAIL,
+                },
+            )
+        body = json.dumps(members).encode()
+        start_response(
+            status,
+            [("Content-Type", "application/problem+json"), ("Content-Length", str(len(body)))],
+        )
+        return [body]
+
+    return wrapped
+
+
 def bare_generator(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterator[bytes]:
     start_response("200 OK", [("Content-Type", "text/plain")])
     yield b"o"
@@ -273,6 +325,20 @@ def main() -> None:
                 plus_us=1,
             )
         )
+    logging.getLogger("problemdetails").setLevel(logging.CRITICAL)
+    failing, hand_failing_app = ProblemDetailsMiddleware(bare_failing), hand_wrapper(hand_failing)
+    rows.extend(
+        compare(
+            f"error: WSGI middleware, {name}",
+            failing,
+            hand_failing_app,
+            path,
+            repeat=args.repeat,
+            number=args.number * 5,
+            aim=1.10,
+        )
+        for name, path in (("raised problem", "/fail"), ("unexpected exception", "/crash"))
+    )
     peer = peer_app()
     if peer is not None:
         rows.extend(
