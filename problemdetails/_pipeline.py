@@ -17,7 +17,6 @@ from ._problem import (
     Problem,
     install_default_renderer,
     is_received,
-    truncate_text,
 )
 from ._render import problem_to_dict, to_json, to_xml
 from ._report import ErrorReport, Reporter
@@ -347,13 +346,8 @@ class ProblemHandler:
             flow_id=flow_id,
             instance=instance,
             base_uri=self._base_uri,
+            text_max_length=self._text_max,
         )
-        limit = self._text_max
-        if limit is not None:
-            for name in ("title", "detail"):
-                text = members.get(name)
-                if type(text) is str and len(text) > limit:
-                    members[name] = truncate_text(text, limit)
         body = to_xml(members) if media_type == XML_MEDIA_TYPE else to_json(members)
         headers = [*self._leading[media_type]]
         header = self._flow_header

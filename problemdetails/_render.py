@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 from ._convert import get_converter, unstructure_plan
 from ._media_types import JSON_MEDIA_TYPE, XML_MEDIA_TYPE, XML_NAMESPACE
-from ._problem import EMPTY, Problem
+from ._problem import EMPTY, Problem, truncate_text
 from ._uri import resolve
 
 if TYPE_CHECKING:
@@ -87,6 +87,11 @@ def _first_encode(members: dict[str, Any]) -> bytes:
 _encode: Callable[[dict[str, Any]], bytes] = _first_encode
 
 
+def _text(value: object, limit: int | None) -> str:
+    text = value if type(value) is str else str(value)
+    return text if limit is None or len(text) <= limit else truncate_text(text, limit)
+
+
 def problem_to_dict(
     problem: Problem,
     *,
@@ -94,6 +99,7 @@ def problem_to_dict(
     flow_id: str | None = None,
     instance: str | None = None,
     base_uri: str | None = None,
+    text_max_length: int | None = None,
 ) -> dict[str, Any]:
     """Return the members of *problem* as a JSON-ready dict.
 
@@ -101,7 +107,8 @@ def problem_to_dict(
     extension members and the free-form ones. Members that are None are left
     out. *instance* fills that member when the problem has none; *flow_id* is
     the flow id to send (the pipeline has validated it, or the problem's own),
-    and the problem's own ``flow_id`` is used only when it is None.
+    and the problem's own ``flow_id`` is used only when it is None. ``title``
+    and ``detail`` longer than *text_max_length* are cut, ending in an ellipsis.
     """
     members: dict[str, Any] = {
         "type": problem.type if base_uri is None else resolve(problem.type, base_uri)
@@ -109,11 +116,11 @@ def problem_to_dict(
     # Lazy translation strings become text here, in the active language.
     title = problem.title
     if title is not None:
-        members["title"] = title if type(title) is str else str(title)
+        members["title"] = _text(title, text_max_length)
     members["status"] = problem.status
     detail = problem.detail
     if detail is not None:
-        members["detail"] = detail if type(detail) is str else str(detail)
+        members["detail"] = _text(detail, text_max_length)
     instance = problem.instance or instance
     if instance is not None:
         members["instance"] = instance
