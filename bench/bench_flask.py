@@ -99,6 +99,18 @@ def problem_json(app: Flask, members: dict[str, Any], status: int) -> Response:
     )
 
 
+def out_of_credit_members(error: HandOutOfCredit) -> dict[str, Any]:
+    """The out-of-credit document as hand-written code builds it from its exception."""
+    return {
+        "type": "https://example.com/probs/out-of-credit",
+        "title": "You do not have enough credit.",
+        "status": 403,
+        "detail": error.detail,
+        "balance": error.balance,
+        "accounts": error.accounts,
+    }
+
+
 def hand_written_app() -> Flask:
     """The same app with the error handlers a user would write without the library.
 
@@ -109,15 +121,7 @@ def hand_written_app() -> Flask:
 
     @app.errorhandler(HandOutOfCredit)
     def out_of_credit(error: HandOutOfCredit) -> Response:
-        members = {
-            "type": "https://example.com/probs/out-of-credit",
-            "title": "You do not have enough credit.",
-            "status": 403,
-            "detail": error.detail,
-            "balance": error.balance,
-            "accounts": error.accounts,
-        }
-        return problem_json(app, members, 403)
+        return problem_json(app, out_of_credit_members(error), 403)
 
     @app.errorhandler(NotFound)
     def not_found(error: NotFound) -> Response:
@@ -125,13 +129,7 @@ def hand_written_app() -> Flask:
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> Response:
-        members = {
-            "type": "about:blank",
-            "title": "Internal Server Error",
-            "status": 500,
-            "detail": INTERNAL_DETAIL,
-        }
-        return problem_json(app, members, 500)
+        return problem_json(app, INTERNAL_MEMBERS, 500)
 
     @app.get("/crash")
     def crash() -> str:
@@ -155,6 +153,12 @@ def hand_written_app() -> Flask:
 INTERNAL_DETAIL = (
     "The server encountered an unexpected condition that prevented it from fulfilling the request."
 )
+INTERNAL_MEMBERS = {
+    "type": "about:blank",
+    "title": "Internal Server Error",
+    "status": 500,
+    "detail": INTERNAL_DETAIL,
+}
 
 
 def bare_list(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
@@ -183,27 +187,9 @@ def hand_wrapper(app: WSGIApp) -> WSGIApp:
         try:
             return app(environ, start_response)
         except HandOutOfCredit as error:
-            status, members = (
-                "403 Forbidden",
-                {
-                    "type": "https://example.com/probs/out-of-credit",
-                    "title": "You do not have enough credit.",
-                    "status": 403,
-                    "detail": error.detail,
-                    "balance": error.balance,
-                    "accounts": error.accounts,
-                },
-            )
+            status, members = "403 Forbidden", out_of_credit_members(error)
         except Exception:  # noqa: BLE001 - the generic 500, as the library sends it
-            status, members = (
-                "500 Internal Server Error",
-                {
-                    "type": "about:blank",
-                    "title": "Internal Server Error",
-                    "status": 500,
-                    "detail": INTERNAL_DETAIL,
-                },
-            )
+            status, members = "500 Internal Server Error", INTERNAL_MEMBERS
         body = json.dumps(members).encode()
         start_response(
             status,
