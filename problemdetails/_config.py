@@ -225,7 +225,9 @@ class Config:
         flow_id_factory: makes a new flow id.
         instance: fills ``instance`` when a problem has none: ``"path"`` or
             ``"url"`` of the request, or a callable taking the `RequestInfo`.
-            None (the default) leaves it out.
+            None (the default) leaves it out. It is always a URI reference: a
+            path or URL that is none is left out, and a callable returning
+            one that is none fails the response (the minimal 500).
         type_base_uri: absolute URI that relative type URIs are resolved
             against when rendering and parsing.
         media_types: representations offered to ``Accept`` negotiation, the

@@ -22,6 +22,7 @@ from ._render import problem_to_dict, to_json, to_xml
 from ._report import ErrorReport, Reporter
 from ._request import RequestInfo
 from ._response import HEADER_NAME, HEADER_VALUE, ProblemResponse
+from ._uri import is_uri_reference
 
 _FALLBACK_STATUS = 500
 # Problem.http_headers itself: a class that does not override it sends its
@@ -315,14 +316,21 @@ class ProblemHandler:
         return response
 
     def _instance_for(self, request: RequestInfo) -> str | None:
+        """Return the ``instance`` the settings make of *request*: always a URI reference.
+
+        A request fact an adapter could not make one of is left out; a
+        callable's value that is none is a failure (the minimal 500, logged).
+        """
         source = self._instance
         if source is None:
             return None
-        if source == "path":
-            return request.path
-        if source == "url":
-            return request.url
-        return source(request)
+        if source == "path" or source == "url":  # noqa: PLR1714 - source may be a callable
+            fact = request.path if source == "path" else request.url
+            return fact if fact is not None and is_uri_reference(fact) else None
+        instance = source(request)
+        if instance is not None and (type(instance) is not str or not is_uri_reference(instance)):
+            raise ValueError("the instance setting's callable returned no URI reference")
+        return instance
 
     def _render(
         self, problem: Problem, request: RequestInfo | None, flow_id: str

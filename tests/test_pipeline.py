@@ -860,6 +860,22 @@ class TestRendering:
         handler = ProblemHandler(Config(instance=lambda request: f"urn:req:{request.method}"))
         assert body_of(handler.render(NotFound(), request_with()))["instance"] == "urn:req:GET"
 
+    @pytest.mark.parametrize("fact", ["path", "url"])
+    def test_instance_from_a_request_fact_that_is_no_uri_is_left_out(self, fact: str):
+        """A path or URL that is no URI reference (a raw space, a stray bracket) is left out."""
+        handler = ProblemHandler(Config(instance=fact))
+        request = RequestInfo(method="GET", url="http://[evil/a b", path="/a b")
+        body = body_of(handler.render(NotFound(), request))
+        assert "instance" not in body
+        assert body["status"] == 404
+
+    @pytest.mark.parametrize("value", ["not a uri", 42, "http://[evil/"])
+    def test_instance_callable_returning_no_uri(self, records: Records, value: object):
+        """A callable whose value is no URI reference gives the minimal 500, logged once."""
+        handler = ProblemHandler(Config(instance=lambda _: value))
+        assert_fallback(handler.render(NotFound(), request_with()))
+        assert len(errors(records)) == 1
+
     def test_instance_callable_returning_none(self):
         """A callable returning None leaves instance out."""
         handler = ProblemHandler(Config(instance=lambda _: None))
