@@ -19,6 +19,7 @@ from werkzeug.datastructures import EnvironHeaders, Headers
 from werkzeug.exceptions import HTTPException
 
 from problemdetails import Problem, ProblemFactory, ProblemHandler, RequestInfo, RetryAfterProblem
+from problemdetails._request import environ_key
 from problemdetails._response import HEADER_NAME
 
 if TYPE_CHECKING:
@@ -145,11 +146,6 @@ def _url_parts(environ: WSGIEnvironment) -> tuple[str | None, str]:
     return f"{scheme}://{host}{path}?{query}", path
 
 
-# Header name -> environ key, for the few names the pipeline and hooks ask for.
-_ENVIRON_KEYS: dict[str, str] = {}
-_MAX_ENVIRON_KEYS = 64
-
-
 class _Headers(EnvironHeaders):
     """werkzeug's view of the request headers, with a quicker ``get`` for the pipeline."""
 
@@ -159,15 +155,7 @@ class _Headers(EnvironHeaders):
         """Return the header *key*; werkzeug's ``get`` when converting with *type*."""
         if type is not None:
             return super().get(key, default, type)
-        name = _ENVIRON_KEYS.get(key)
-        if name is None:
-            name = key.upper().replace("-", "_")
-            if name not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
-                name = f"HTTP_{name}"
-            # Names come from settings and hooks, not from requests: few of them.
-            if len(_ENVIRON_KEYS) < _MAX_ENVIRON_KEYS:
-                _ENVIRON_KEYS[key] = name
-        value = self.environ.get(name)
+        value = self.environ.get(environ_key(key))
         # Like werkzeug: header values are latin-1 strings; an empty one counts.
         return default if value is None else value
 

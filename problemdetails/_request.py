@@ -6,6 +6,7 @@ pipeline), so none of them reaches up to another for it.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from typing import Protocol
 
@@ -22,6 +23,17 @@ class HeaderLookup(Protocol):
 
 #: Works out a request's ``(url, path)`` when something first reads either.
 UrlFacts = Callable[[], "tuple[str | None, str | None]"]
+
+
+@functools.lru_cache(maxsize=64)  # names come from settings and hooks: few of them
+def environ_key(name: str) -> str:
+    """Return the WSGI environ (CGI) key of header *name*: ``X-Flow-ID`` -> ``HTTP_X_FLOW_ID``.
+
+    For adapters that read headers straight from a WSGI environ or Django's
+    ``request.META`` (the same keys, PEP 3333).
+    """
+    key = name.upper().replace("-", "_")
+    return key if key in ("CONTENT_TYPE", "CONTENT_LENGTH") else f"HTTP_{key}"
 
 
 def _no_headers() -> Mapping[str, str]:

@@ -11,7 +11,7 @@ import logging
 from collections.abc import AsyncIterator, Callable, Mapping
 from functools import partial
 from http.client import responses
-from typing import TYPE_CHECKING, ClassVar, TypeGuard, cast
+from typing import TYPE_CHECKING, TypeGuard, cast
 
 from django.conf import settings
 from django.core.exceptions import (
@@ -48,6 +48,7 @@ from problemdetails import (
     json_pointer,
 )
 from problemdetails._report import class_name
+from problemdetails._request import environ_key
 
 if TYPE_CHECKING:
     from problemdetails import ProblemHandler, ProblemResponse
@@ -102,21 +103,12 @@ class _MetaHeaders:
     """
 
     __slots__ = ("_meta",)
-    # Header name -> META key; the pipeline asks for the same few names.
-    _keys: ClassVar[dict[str, str]] = {}
 
     def __init__(self, meta: Mapping[str, object]) -> None:
         self._meta = meta
 
     def get(self, key: str, /) -> str | None:
-        name = self._keys.get(key)
-        if name is None:
-            name = key.upper().replace("-", "_")
-            if name not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
-                name = "HTTP_" + name
-            if len(self._keys) < 64:  # noqa: PLR2004 - names come from settings and hooks
-                self._keys[key] = name
-        value = self._meta.get(name)
+        value = self._meta.get(environ_key(key))
         return value if isinstance(value, str) else None
 
 
